@@ -1,0 +1,107 @@
+# lessond: `make run` serves on :8080, `make test` runs every suite.
+# `make SANITIZER=address|undefined test` builds into build/<sanitizer>/.
+
+CC ?= cc
+SANITIZER ?=
+BUILD := build$(if $(SANITIZER),/$(SANITIZER),)
+PKGS := libmicrohttpd jansson libseccomp python3-embed
+DEB_PACKAGES := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev \
+	python3-dev python3.11 libcmocka-dev clang-format curl util-linux
+PY := /usr/bin/python3
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	-Wcast-qual -fno-common -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -I$(BUILD)/gen -pthread
+ifeq ($(SANITIZER),address)
+CFLAGS += -fsanitize=address -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address
+else ifeq ($(SANITIZER),undefined)
+CFLAGS += -fsanitize=undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=undefined
+else ifneq ($(SANITIZER),)
+$(error SANITIZER must be address or undefined)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+SERVER_SRC := $(wildcard server/*.c server/sandbox/*.c)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/queue.o \
+	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit integration hostile check-style format bench clean
+
+all: $(BUILD)/lessond
+
+$(BUILD)/lessond: $(SERVER_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
+
+$(BUILD)/gen/runner_py.h: server/runner.py
+	@mkdir -p $(@D)
+	{ echo 'static const unsigned char runner_py[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00};'; echo 'static const size_t runner_py_len = sizeof runner_py - 1;'; } > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/server/pyrun.o: $(BUILD)/gen/runner_py.h
+
+$(BUILD)/%.o: %.c $(wildcard server/*.h server/sandbox/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+
+# Installs what building and testing need from Debian's archive, when missing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || \
+	      { echo "apt-get failed; run: apt-get update && apt-get install -y$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "lessond needs these Debian packages:$$missing" >&2; \
+	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/lessond --port $${PORT:-8080} $(ARGS)
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+integration: $(BUILD)/lessond
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_api.py
+
+hostile: $(BUILD)/lessond
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh
+
+test: deps
+	$(MAKE) all unit integration hostile
+
+check-style:
+	clang-format --dry-run --Werror $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) $(wildcard bench/*.c)
+
+format:
+	clang-format -i $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) $(wildcard bench/*.c)
+
+bench: deps
+	$(MAKE) all $(BUILD)/bench
+	$(PY) bench/run.py --lessond $(BUILD)/lessond --client $(BUILD)/bench
+
+$(BUILD)/bench: bench/bench.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -pthread -lm
+
+clean:
+	rm -rf build

@@ -1,0 +1,139 @@
+/* api.c: handlers of the JSON API. */
+#include "api.h"
+
+#include "request.h"
+#include "result.h"
+#include "sandbox/sandbox.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sets resp to the compact JSON of `value` (takes ownership of value). */
+static void json_response(struct http_response *resp, int status, json_t *value)
+{
+	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(value);
+	if (!text) {
+		text = strdup("{\"error\":\"out of memory\"}");
+		status = 500;
+	}
+	resp->status = status;
+	resp->body = text;
+	resp->body_len = text ? strlen(text) : 0;
+	resp->content_type = "application/json";
+	resp->cache = "no-store";
+}
+
+void api_error(struct http_response *resp, int status, const char *message)
+{
+	json_response(resp, status, json_pack("{s:s}", "error", message));
+}
+
+/* What a run callback needs: where to answer and how to word limits. */
+struct run_call {
+	struct http_exchange *ex;
+	struct result_context ctx;
+	char python[32];
+};
+
+/* Pool callback: turns the outcome into the contract and resumes the request. */
+static void run_done(void *user, const struct pool_outcome *outcome)
+{
+	struct run_call *call = user;
+	call->ctx.python = call->python;
+	json_t *r = result_from_outcome(outcome, &call->ctx); /* new */
+	json_response(http_exchange_response(call->ex), 200, r);
+	http_complete(call->ex);
+	free(call);
+}
+
+static enum handler_result handle_run(struct api *api, const struct http_request *req,
+				      struct http_response *resp, struct http_exchange *ex)
+{
+	char err[256];
+	struct run_request run;
+	int status = run_request_parse(req->body, req->body_len, api->cfg->source_bytes, &run, err,
+				       sizeof err);
+	if (status) {
+		api_error(resp, status, err);
+		return HANDLER_DONE;
+	}
+	struct run_call *call = calloc(1, sizeof *call);
+	if (!call) {
+		run_request_free(&run);
+		api_error(resp, 500, "out of memory");
+		return HANDLER_DONE;
+	}
+	struct pool_stats st;
+	pool_stats(api->pool, &st);
+	call->ex = ex;
+	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
+					    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
+	memcpy(call->python, st.python, sizeof call->python);
+	enum pool_submit_result rc =
+	    pool_submit(api->pool, run.code, run.code_len, run.setup, run.setup_len, run_done, call);
+	run_request_free(&run);
+	if (rc == POOL_QUEUED)
+		return HANDLER_PENDING;
+	free(call);
+	if (rc == POOL_NOMEM) {
+		api_error(resp, 500, "out of memory");
+		return HANDLER_DONE;
+	}
+	api_error(resp, 503,
+		  rc == POOL_FULL ? "every runner is busy and the queue is full; try again in a moment"
+				  : "the server is shutting down");
+	resp->retry_after = 1;
+	return HANDLER_DONE;
+}
+
+static enum handler_result handle_health(struct api *api, struct http_response *resp)
+{
+	struct pool_stats st;
+	pool_stats(api->pool, &st);
+	json_t *layers = json_object();
+	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1)
+		json_object_set_new(layers, sandbox_layer_name(bit),
+				    json_string(st.layers & bit ? "active" : "unavailable"));
+	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
+	json_t *body = json_pack(
+	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
+	    "s:{s:i, s:i, s:I, s:I, s:I}}",
+	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers", layers,
+	    "strict", api->cfg->strict, "required_active", complete, "landlock_abi", st.landlock_abi,
+	    "pool", "size", st.pool_size, "ready", st.ready, "in_flight", st.in_flight, "queued",
+	    (json_int_t)st.queued, "queue_max", (json_int_t)st.queue_max, "zygote_pid",
+	    (int)st.zygote_pid, "zygote_restarts", (json_int_t)st.zygote_restarts, "runs",
+	    (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
+	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes, "output_bytes",
+	    (json_int_t)api->cfg->output_bytes, "source_bytes", (json_int_t)api->cfg->source_bytes);
+	json_response(resp, 200, body);
+	return HANDLER_DONE;
+}
+
+/* Answers 405 with the methods the route allows. */
+static enum handler_result wrong_method(struct http_response *resp, const char *allow)
+{
+	api_error(resp, 405, "method not allowed on this route");
+	resp->allow = allow;
+	return HANDLER_DONE;
+}
+
+enum handler_result api_handle(void *ctx, const struct http_request *req, struct http_response *resp,
+			       struct http_exchange *ex)
+{
+	struct api *api = ctx;
+	if (strcmp(req->path, "/api/run") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return wrong_method(resp, "POST");
+		return handle_run(api, req, resp, ex);
+	}
+	if (strcmp(req->path, "/api/health") == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return wrong_method(resp, "GET, HEAD");
+		return handle_health(api, resp);
+	}
+	api_error(resp, 404, "no such API route");
+	return HANDLER_DONE;
+}

@@ -1,0 +1,22 @@
+/* api.h: the JSON API: POST /api/run, GET /api/health. Uses jansson;
+ * knows nothing of sockets (http.h types only). */
+#ifndef LESSOND_API_H
+#define LESSOND_API_H
+
+#include "config.h"
+#include "http.h"
+#include "pool.h"
+
+struct api {
+	const struct config *cfg; /* borrowed */
+	struct pool *pool;        /* borrowed; may be NULL in unit tests */
+};
+
+/* Routes one /api/ request. Runs answer later (HANDLER_PENDING). */
+enum handler_result api_handle(void *api, const struct http_request *req, struct http_response *resp,
+			       struct http_exchange *ex);
+
+/* Fills resp with {"error": message} and the given status. */
+void api_error(struct http_response *resp, int status, const char *message);
+
+#endif

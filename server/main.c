@@ -1,0 +1,125 @@
+/* main.c: lessond's entry point. Parses the configuration, starts the
+ * runner pool (which starts the zygote) and the HTTP server, and shuts down
+ * cleanly on SIGTERM or SIGINT. With --zygote it becomes the zygote. */
+#include "api.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "pool.h"
+#include "static.h"
+#include "zygote.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct router {
+	struct api api;
+	const char *static_dir;
+};
+
+/* Sends /api/ to the API and everything else to the static files. */
+static enum handler_result route(void *ctx, const struct http_request *req,
+				 struct http_response *resp, struct http_exchange *ex)
+{
+	struct router *r = ctx;
+	if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0)
+		return api_handle(&r->api, req, resp, ex);
+	return static_handle(r->static_dir, req, resp, ex);
+}
+
+static const char *env_lookup(const char *name)
+{
+	return getenv(name);
+}
+
+/* Writes the bound port to cfg->port_file (for tests). */
+static void write_port_file(const struct config *cfg, int port)
+{
+	if (!*cfg->port_file)
+		return;
+	char tmp[600];
+	snprintf(tmp, sizeof tmp, "%s.tmp", cfg->port_file);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, cfg->port_file)) {
+		log_error("cannot write the port file %s", cfg->port_file);
+	}
+}
+
+/* Zygote mode: `lessond --zygote [limits...]`, socket on fd 3. */
+static int zygote_mode(int argc, char **argv)
+{
+	struct config cfg;
+	char err[256];
+	if (config_parse(&cfg, argc - 1, argv + 1, NULL, err, sizeof err) != CONFIG_OK) {
+		fprintf(stderr, "lessond --zygote: %s\n", err);
+		return 2;
+	}
+	zygote_main(3, &cfg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--zygote") == 0)
+		return zygote_mode(argc, argv);
+	struct config cfg;
+	char err[512];
+	enum config_result cr = config_parse(&cfg, argc, argv, env_lookup, err, sizeof err);
+	if (cr == CONFIG_HELP) {
+		char usage[4096];
+		config_usage(usage, sizeof usage);
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (cr == CONFIG_ERROR) {
+		fprintf(stderr, "lessond: %s\n", err);
+		return 2;
+	}
+	log_threshold = cfg.log_level;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0) {
+		log_error("cannot find my own binary in /proc/self/exe");
+		return 1;
+	}
+	exe[n] = '\0';
+
+	/* Every thread inherits this mask; main waits for the signals itself. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct pool *pool = pool_start(&cfg, exe, err, sizeof err);
+	if (!pool) {
+		log_error("%s", err);
+		return 1;
+	}
+	struct router router = {{&cfg, pool}, cfg.static_dir};
+	struct http_server *srv = http_start(&cfg, route, &router, err, sizeof err);
+	if (!srv) {
+		log_error("%s", err);
+		pool_stop(pool);
+		return 1;
+	}
+	write_port_file(&cfg, http_port(srv));
+	log_info("listening on http://%s:%d/ (pool %d, queue %d, cpu %d s, wall %d ms, memory %ld "
+		 "bytes)",
+		 cfg.bind, http_port(srv), cfg.pool_size, cfg.queue_max, cfg.cpu_seconds, cfg.wall_ms,
+		 cfg.memory_bytes);
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("signal %d: finishing in-flight runs, then stopping", sig);
+	http_quiesce(srv);
+	pool_stop(pool);
+	http_stop(srv, 2000);
+	log_info("stopped");
+	return 0;
+}

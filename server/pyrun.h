@@ -1,0 +1,35 @@
+/* pyrun.h: the embedded CPython, seen from C. The only module that includes
+ * Python.h (pyrun.c). Used by the zygote (init, fork) and its children (run). */
+#ifndef LESSOND_PYRUN_H
+#define LESSOND_PYRUN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PYRUN_MAX_PATHS 16
+
+struct pyrun_info {
+	char version[32];                  /* "3.11.2" */
+	char paths[PYRUN_MAX_PATHS][512];  /* read-only directories for Landlock */
+	int npaths;
+};
+
+/* Initialises CPython with an isolated config, imports the runner and the
+ * preloaded modules, runs a warm-up, and freezes the heap (gc.freeze).
+ * Fills *info. Returns 0, or -1 with a logged reason. Call once, in the zygote. */
+int pyrun_init(struct pyrun_info *info);
+
+/* fork() done the CPython way (PyOS_BeforeFork / AfterFork_*). Returns like fork. */
+pid_t pyrun_fork(void);
+
+/* In a child: runs the runner's warm-up snippet on the capture fds. */
+void pyrun_warmup(void);
+
+/* In a child: runs setup then code, returns the run contract as JSON in a
+ * malloc'd buffer the caller frees (*out, *out_len). Returns 0, or -1 when
+ * the runner itself failed; then *out holds a minimal JSON status object
+ * ("memory_limit" when Python ran out of memory, else "crashed"). */
+int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup_len,
+	      long output_limit, char **out, size_t *out_len);
+
+#endif

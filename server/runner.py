@@ -1,0 +1,377 @@
+"""lessond's in-child runner: run one snippet like a REPL cell, report the run contract.
+
+This module is compiled into the lessond binary, imported once by the zygote,
+and called once by each throw-away child (``run``). Learner code runs in this
+same interpreter, so nothing here is a security boundary: the sandbox layers
+around the child and the server's validation of what it prints are.
+
+Order matters for honest numbers: the snippet is compiled first, tracemalloc
+runs only around the snippet itself, and objects are inspected only after the
+memory figures are taken (``hasattr(obj, '__dict__')`` materialises the dict).
+"""
+
+import ast
+import builtins
+import errno
+import gc
+import io
+import json
+import linecache
+import os
+import sys
+import time
+import tracemalloc
+import traceback
+import types
+import weakref
+
+# Preloaded for learners so a run does not pay for their import.
+import collections  # noqa: F401
+import dataclasses  # noqa: F401
+import functools  # noqa: F401
+import itertools  # noqa: F401
+import math  # noqa: F401
+import random  # noqa: F401
+import timeit  # noqa: F401
+import typing  # noqa: F401
+
+RUNNER_FILE = "<lessond-runner>"
+SNIPPET = "<snippet>"
+SETUP = "<setup>"
+REPR_MAX = 10000
+ATTR_REPR_MAX = 200
+OBJECTS_MAX = 20
+ATTRS_MAX = 32
+TRACEBACK_MAX = 8000
+STDOUT_FD = 1
+STDERR_FD = 2
+
+_perf = time.perf_counter
+_cpu = time.process_time
+
+
+def _cap(text, limit):
+    """Returns text cut to limit characters, marking the cut."""
+    if len(text) > limit:
+        return text[:limit] + "…"
+    return text
+
+
+def _safe(fn, default):
+    """Calls fn(); any exception (learner code can raise anything) gives default."""
+    try:
+        return fn()
+    except BaseException:  # noqa: B036 - hostile __repr__ may raise SystemExit too
+        return default
+
+
+def _safe_repr(value, limit):
+    """repr() of a learner value, never raising, always a str, capped."""
+    def attempt():
+        text = repr(value)
+        if not isinstance(text, str):
+            return "<__repr__ returned a non-string>"
+        return _cap(text, limit)
+    return _safe(attempt, "<__repr__ raised an exception>")
+
+
+def _type_name(t):
+    """The type's name, as a learner wrote it."""
+    return _safe(lambda: str(t.__qualname__), "?")
+
+
+def _declared_slots(t):
+    """Slot names declared along the MRO, base classes first, without repeats."""
+    names = []
+    for klass in reversed(t.__mro__):
+        declared = klass.__dict__.get("__slots__")
+        if declared is None:
+            continue
+        if isinstance(declared, str):
+            declared = (declared,)
+        for name in _safe(lambda: [str(n) for n in declared], []):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _slot_values(obj, t):
+    """Values of the slots that are set, read through their member descriptors
+    (so a learner's __getattribute__ is not involved)."""
+    values = {}
+    for klass in reversed(t.__mro__):
+        for name, member in list(klass.__dict__.items()):
+            if not isinstance(member, types.MemberDescriptorType):
+                continue
+            if len(values) >= ATTRS_MAX:
+                return values
+            try:
+                values[member.__name__] = _safe_repr(member.__get__(obj, t), ATTR_REPR_MAX)
+            except AttributeError:
+                pass  # declared but never assigned
+            except BaseException:
+                values[member.__name__] = "<unreadable>"
+    return values
+
+
+def object_report(name, obj):
+    """Describes one object: its type, whether it has a __dict__, its slots,
+    whether it takes weak references, its shallow size and its attributes.
+    Runs learner code (repr, __dict__ properties); every call is guarded."""
+    t = type(obj)
+    has_dict = bool(_safe(lambda: hasattr(obj, "__dict__"), False))
+    attrs = _slot_values(obj, t)
+    if has_dict:
+        d = _safe(lambda: object.__getattribute__(obj, "__dict__"), None)
+        if isinstance(d, dict):
+            for key, value in list(d.items())[:ATTRS_MAX]:
+                attrs[_safe_repr(key, 80) if not isinstance(key, str) else key] = _safe_repr(
+                    value, ATTR_REPR_MAX)
+    size = _safe(lambda: sys.getsizeof(obj), None)
+    return {
+        "name": name,
+        "type": _type_name(t),
+        "has_dict": has_dict,
+        "slots": _declared_slots(t),
+        "weakrefable": t.__weakrefoffset__ != 0,
+        "size": size if isinstance(size, int) else None,
+        "attrs": attrs,
+    }
+
+
+def _is_learner_instance(value):
+    """True for instances of classes the learner defined (in setup or snippet)."""
+    t = type(value)
+    if isinstance(value, (type, types.FunctionType, types.ModuleType, types.BuiltinFunctionType)):
+        return False
+    return t.__dict__.get("__module__") == "__main__" or getattr(t, "__module__", None) == "__main__"
+
+
+def _objects(ns, has_result, value):
+    """Reports for learner-defined instances bound at top level, then the result."""
+    found = []
+    for name, bound in list(ns.items()):
+        if len(found) >= OBJECTS_MAX:
+            break
+        if isinstance(name, str) and not name.startswith("__") and _is_learner_instance(bound):
+            found.append(object_report(name, bound))
+    if has_result and _is_learner_instance(value) and len(found) < OBJECTS_MAX:
+        report = object_report(None, value)
+        report["is_result"] = True
+        found.append(report)
+    return found
+
+
+def _strip_runner_frames(tb):
+    """Drops this module's own frames from the front of a traceback."""
+    while tb is not None and tb.tb_frame.f_code.co_filename == RUNNER_FILE:
+        tb = tb.tb_next
+    return tb
+
+
+def exception_report(exc, where):
+    """The exception as the contract wants it: type, message, the snippet's own
+    line, and a traceback without the runner's frames."""
+    tb = _strip_runner_frames(exc.__traceback__)
+    line = None
+    walk = tb
+    while walk is not None:
+        if walk.tb_frame.f_code.co_filename == (SETUP if where == "setup" else SNIPPET):
+            line = walk.tb_lineno
+        walk = walk.tb_next
+    report = {
+        "type": _type_name(type(exc)),
+        "message": _cap(_safe(lambda: str(exc), "<__str__ raised an exception>"), 2000),
+        "line": line,
+        "traceback": _cap(_safe(
+            lambda: "".join(traceback.format_exception(type(exc), exc, tb)),
+            "<traceback unavailable>"), TRACEBACK_MAX),
+    }
+    if where == "setup":
+        report["in_setup"] = True
+    if isinstance(exc, SyntaxError):
+        report["message"] = _cap(str(exc.msg), 2000)
+        report["line"] = exc.lineno
+        report["offset"] = exc.offset
+    if isinstance(exc, AttributeError):
+        name = _safe(lambda: exc.name, None)
+        report["name"] = name if isinstance(name, str) else None
+        obj = _safe(lambda: exc.obj, None)
+        report["object"] = object_report(None, obj) if obj is not None else None
+    return report
+
+
+def _reset_output():
+    """Empties the captured stdout and stderr (memfds sized by RLIMIT_FSIZE)."""
+    for fd in (STDOUT_FD, STDERR_FD):
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+
+
+def _read_output(fd, limit):
+    """Returns (text, truncated) for one captured stream."""
+    data = os.pread(fd, limit + 1, 0)
+    truncated = len(data) > limit
+    return data[:limit].decode("utf-8", "replace"), truncated
+
+
+def _install_streams():
+    """Points sys.stdout and sys.stderr at the capture fds, unbuffered, so an
+    output flood hits the size limit at the print that crosses it."""
+    sys.stdout = io.TextIOWrapper(io.FileIO(STDOUT_FD, "w", closefd=False),
+                                  encoding="utf-8", errors="backslashreplace",
+                                  write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(STDERR_FD, "w", closefd=False),
+                                  encoding="utf-8", errors="backslashreplace",
+                                  write_through=True)
+
+
+def _remember_source(filename, source):
+    """Lets tracebacks quote the learner's lines."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+def _flush_streams():
+    """Flushes learner streams; an error here is an output-limit symptom, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _clean(value):
+    """Makes every string safe for strict UTF-8 JSON (lone surrogates escaped)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _compile_snippet(code):
+    """Splits the snippet like a REPL cell: (body, last_expression_or_None)."""
+    tree = ast.parse(code, SNIPPET)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    body = compile(tree, SNIPPET, "exec")
+    expr = compile(last, SNIPPET, "eval") if last is not None else None
+    return body, expr
+
+
+def run(code, setup, output_limit):
+    """Runs setup (silently) then code in a fresh __main__, and returns the run
+    contract as UTF-8 JSON bytes. Never raises for anything the learner does."""
+    report = {
+        "status": "ok", "result": None, "stdout": "", "stderr": "", "truncated": False,
+        "exception": None, "objects": [], "memory": None,
+        "time": {"wall_ms": 0.0, "cpu_ms": 0.0},
+        "python": sys.version.split()[0],
+    }
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    ns = main.__dict__
+    _install_streams()
+    _reset_output()
+    _remember_source(SNIPPET, code)
+    failure = None
+    t0, c0 = _perf(), _cpu()
+
+    if setup:
+        _remember_source(SETUP, setup)
+        try:
+            exec(compile(setup, SETUP, "exec"), ns)
+        except BaseException as exc:  # noqa: B036
+            failure = (exc, "setup")
+        _flush_streams()
+        _reset_output()
+
+    body = expr = None
+    if failure is None:
+        try:
+            body, expr = _compile_snippet(code)
+        except BaseException as exc:  # SyntaxError, ValueError, RecursionError, MemoryError
+            failure = (exc, "snippet")
+
+    value = None
+    tracing = "tracemalloc" not in code and "tracemalloc" not in (setup or "")
+    memory = None
+    if failure is None:
+        if tracing:
+            tracemalloc.start()
+        try:
+            exec(body, ns)
+            if expr is not None:
+                value = eval(expr, ns)
+        except BaseException as exc:  # noqa: B036
+            failure = (exc, "snippet")
+        if tracing:
+            current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            memory = {"peak_bytes": peak, "current_bytes": current}
+        _flush_streams()
+    if memory is None:
+        reason = ("the snippet uses tracemalloc itself, so the runner does not trace around it"
+                  if not tracing else "the snippet did not run")
+        memory = {"peak_bytes": None, "current_bytes": None, "absent": reason}
+    report["memory"] = memory
+    report["time"] = {"wall_ms": round((_perf() - t0) * 1000, 3),
+                      "cpu_ms": round((_cpu() - c0) * 1000, 3)}
+
+    if failure is not None:
+        exc, where = failure
+        if isinstance(exc, MemoryError):
+            ns.clear()
+            exc.__traceback__ = None
+            gc.collect()
+            report["status"] = "memory_limit"
+        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+            report["status"] = "output_limit"
+        else:
+            report["status"] = "error"
+        report["exception"] = exception_report(exc, where)
+        failure = exc = None
+    elif expr is not None:
+        report["result"] = {"repr": _safe_repr(value, REPR_MAX),
+                            "type": _type_name(type(value))}
+        if report["result"]["type"] == "?":
+            report["result"]["type"] = type(value).__name__
+
+    if report["status"] != "memory_limit":
+        report["objects"] = _objects(ns, expr is not None and report["exception"] is None, value)
+
+    out, out_cut = _read_output(STDOUT_FD, output_limit)
+    err, err_cut = _read_output(STDERR_FD, output_limit)
+    report["stdout"], report["stderr"] = out, err
+    report["truncated"] = out_cut or err_cut
+    if report["truncated"] and report["status"] in ("ok", "error"):
+        report["status"] = "output_limit"
+    return json.dumps(_clean(report), ensure_ascii=False).encode("utf-8")
+
+
+def warmup():
+    """Exercises the whole run path once in a waiting child, so copy-on-write
+    faults are paid before the learner's code arrives."""
+    run("class _W:\n    __slots__ = ('a',)\n_w = _W()\n_w.a = [1]\nprint(_w.a)\n_w", "", 1024)
+
+
+_hold = (gc, weakref)  # imported for learners' convenience; keeps linters quiet
+
+
+def read_only_paths():
+    """Directories a child may read: the standard library, its extension
+    modules, and the shared libraries those link against."""
+    import sysconfig
+    paths = [p for p in sys.path if os.path.isdir(p)]
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if libdir and os.path.isdir(libdir) and libdir not in paths:
+        paths.append(libdir)
+    return paths

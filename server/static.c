@@ -1,0 +1,100 @@
+/* static.c: files of the browser UI. Small files, read per request. */
+#include "static.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATIC_MAX_FILE (8 << 20)
+
+int static_resolve(const char *root, const char *url_path, char *out, size_t outlen)
+{
+	char want[PATH_MAX], real_root[PATH_MAX], real[PATH_MAX];
+	if (url_path[0] != '/' || strstr(url_path, "..") || strchr(url_path, '\\'))
+		return -1;
+	const char *rel = strcmp(url_path, "/") == 0 ? "/index.html" : url_path;
+	if ((size_t)snprintf(want, sizeof want, "%s%s", root, rel) >= sizeof want)
+		return -1;
+	if (!realpath(root, real_root) || !realpath(want, real))
+		return -1;
+	size_t n = strlen(real_root);
+	if (strncmp(real, real_root, n) != 0 || real[n] != '/')
+		return -1;
+	if (strlen(real) >= outlen)
+		return -1;
+	strcpy(out, real);
+	return 0;
+}
+
+const char *static_mime(const char *path)
+{
+	static const char *const types[][2] = {
+	    {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
+	    {".svg", "image/svg+xml"},             {".png", "image/png"},
+	    {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
+	    {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
+	};
+	const char *dot = strrchr(path, '.');
+	for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
+		if (strcmp(dot, types[i][0]) == 0)
+			return types[i][1];
+	return "application/octet-stream";
+}
+
+/* Sets a small plain-text error. */
+static void text_error(struct http_response *resp, int status, const char *text)
+{
+	resp->status = status;
+	resp->body = strdup(text);
+	resp->body_len = resp->body ? strlen(text) : 0;
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
+/* Reads a whole regular file into a malloc'd buffer. Returns 0 or -1. */
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX_FILE) {
+		close(fd);
+		return -1;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	ssize_t got = *buf ? read(fd, *buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (got != st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	*len = (size_t)got;
+	return 0;
+}
+
+enum handler_result static_handle(const char *root, const struct http_request *req,
+				  struct http_response *resp, struct http_exchange *ex)
+{
+	(void)ex;
+	char path[PATH_MAX];
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		text_error(resp, 405, "method not allowed\n");
+		resp->allow = "GET, HEAD";
+		return HANDLER_DONE;
+	}
+	if (static_resolve(root, req->path, path, sizeof path) < 0 ||
+	    read_file(path, &resp->body, &resp->body_len) < 0) {
+		text_error(resp, 404, "not found\n");
+		return HANDLER_DONE;
+	}
+	resp->status = 200;
+	resp->content_type = static_mime(path);
+	resp->cache = "no-cache";
+	return HANDLER_DONE;
+}

@@ -1,0 +1,285 @@
+/* zygote.c: initialise CPython once, build the sandbox once, then fork
+ * children on request. Each child enters the sandbox, warms up, waits for one
+ * job on its pipe, runs it, writes the framed result and exits. The zygote
+ * never runs learner code itself; it reports every child's exit status. */
+#include "zygote.h"
+
+#include "log.h"
+#include "protocol.h"
+#include "pyrun.h"
+#include "sandbox/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct sandbox sandbox;
+static unsigned required_layers;
+static long output_limit;
+
+/* Sends one message, with up to three fds attached. Returns 0 or -1. */
+static int send_msg(int sock, const struct zmsg *m, const int *fds, int nfds)
+{
+	struct zmsg copy = *m;
+	struct iovec iov = {&copy, sizeof copy};
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds > 0) {
+		memset(&u, 0, sizeof u);
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+/* Reads exactly len bytes from fd; returns 0, or -1 on EOF or error. */
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes all of buf; returns 0 or -1. */
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Moves the child's fds to their fixed numbers (protocol.h) and closes
+ * everything else. Returns 0 or -1. */
+static int child_arrange_fds(int job_rd, int result_wr, int out, int err)
+{
+	int src[5] = {job_rd, out, err, result_wr, sandbox.ruleset_fd};
+	int tmp[5];
+	for (int i = 0; i < 5; i++) {
+		tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 64);
+		if (src[i] >= 0 && tmp[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < 5; i++)
+		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
+			return -1;
+	sandbox.ruleset_fd = sandbox.ruleset_fd >= 0 ? CHILD_FD_RULESET : -1;
+	return (int)syscall(SYS_close_range, 5u, ~0u, 0u) == 0 ? 0 : -1;
+}
+
+/* Reads the job frame from CHILD_FD_JOB. Returns 0 with *code and *setup
+ * pointing into one malloc'd buffer (*buf, caller frees), or -1. */
+static int child_read_job(char **buf, const char **code, uint32_t *code_len, const char **setup,
+			  uint32_t *setup_len)
+{
+	struct job_header h;
+	if (read_full(CHILD_FD_JOB, &h, sizeof h) || h.magic != JOB_MAGIC ||
+	    h.code_len > (64u << 20) || h.setup_len > (64u << 20))
+		return -1;
+	*buf = malloc((size_t)h.code_len + h.setup_len + 1);
+	if (!*buf || read_full(CHILD_FD_JOB, *buf, (size_t)h.code_len + h.setup_len))
+		return -1;
+	close(CHILD_FD_JOB);
+	*code = *buf;
+	*code_len = h.code_len;
+	*setup = *buf + h.code_len;
+	*setup_len = h.setup_len;
+	return 0;
+}
+
+/* The life of a child after fork: sandbox, warm-up, one job, result, exit. */
+static void child_main(int job_rd, int result_wr) __attribute__((noreturn));
+static void child_main(int job_rd, int result_wr)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	int out = memfd_create("stdout", 0);
+	int err = memfd_create("stderr", 0);
+	if (out < 0 || err < 0 || child_arrange_fds(job_rd, result_wr, out, err) < 0)
+		_exit(CHILD_EXIT_SANDBOX);
+	unsigned active = sandbox_enter(&sandbox);
+	if ((active & required_layers) != required_layers)
+		_exit(CHILD_EXIT_SANDBOX);
+	pyrun_warmup();
+
+	char *buf = NULL, *json = NULL;
+	const char *code, *setup;
+	uint32_t code_len, setup_len;
+	size_t json_len = 0;
+	if (child_read_job(&buf, &code, &code_len, &setup, &setup_len) < 0)
+		_exit(CHILD_EXIT_NOJOB);
+	pyrun_run(code, code_len, setup, setup_len, output_limit, &json, &json_len);
+	uint32_t len = (uint32_t)json_len;
+	if (json && write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
+		write_full(CHILD_FD_RESULT, json, json_len);
+	close(CHILD_FD_RESULT); /* the server has its answer now; exit is off the critical path */
+	_exit(0);
+}
+
+/* Forks one waiting child and hands its pidfd and pipe ends to the server.
+ * Returns 0, or -1 when fork or the hand-over failed (logged). */
+static int spawn_child(int sock)
+{
+	int job[2], res[2];
+	if (pipe2(job, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		close(job[0]);
+		close(job[1]);
+		return -1;
+	}
+	pid_t pid = pyrun_fork();
+	if (pid == 0)
+		child_main(job[0], res[1]);
+	close(job[0]);
+	close(res[1]);
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		close(job[1]);
+		close(res[0]);
+		return -1;
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct zmsg m = {.type = ZMSG_CHILD, .pid = pid};
+	int fds[3] = {pidfd, job[1], res[0]};
+	int rc = pidfd < 0 ? -1 : send_msg(sock, &m, fds, 3);
+	if (rc < 0) {
+		log_error("cannot hand child %d to the server: %s", (int)pid, strerror(errno));
+		kill(pid, SIGKILL);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	close(job[1]);
+	close(res[0]);
+	return rc;
+}
+
+/* Forks a child that only enters the sandbox and exits with the layer mask,
+ * so HELLO reports exactly what a real child gets. */
+static unsigned probe_layers(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit((int)sandbox_enter(&sandbox));
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return 0;
+	return (unsigned)WEXITSTATUS(st);
+}
+
+/* Reaps every exited child and reports each to the server. */
+static void reap_children(int sock)
+{
+	int st;
+	struct rusage ru;
+	pid_t pid;
+	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
+		struct zmsg m = {.type = ZMSG_EXIT, .pid = pid, .wstatus = st};
+		m.cpu_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+			   (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+		send_msg(sock, &m, NULL, 0);
+	}
+}
+
+void zygote_main(int sock, const struct config *cfg)
+{
+	log_set_role("zygote");
+	log_threshold = cfg->log_level;
+	required_layers = cfg->strict ? LAYERS_REQUIRED : 0;
+	output_limit = cfg->output_bytes;
+	struct pyrun_info info;
+	memset(&info, 0, sizeof info);
+	if (pyrun_init(&info) < 0) {
+		struct zmsg fail = {.type = ZMSG_HELLO, .count = -1};
+		snprintf(fail.text, sizeof fail.text, "cannot initialise Python");
+		send_msg(sock, &fail, NULL, 0);
+		_exit(2);
+	}
+	struct sandbox_limits limits = {.cpu_seconds = cfg->cpu_seconds,
+					.memory_bytes = cfg->memory_bytes,
+					.output_bytes = cfg->output_bytes,
+					.nofile = 64};
+	sandbox_build(&sandbox, (const char (*)[512])info.paths, info.npaths, &limits);
+
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	struct zmsg hello = {.type = ZMSG_HELLO, .layers = probe_layers(),
+			     .landlock_abi = sandbox.landlock_abi};
+	snprintf(hello.text, sizeof hello.text, "%s", info.version);
+	if (sigfd < 0 || send_msg(sock, &hello, NULL, 0) < 0)
+		_exit(2);
+	log_info("python %s ready, %d read-only paths, landlock ABI %d", info.version, info.npaths,
+		 sandbox.landlock_abi);
+
+	for (;;) {
+		struct pollfd p[2] = {{sock, POLLIN, 0}, {sigfd, POLLIN, 0}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(2);
+		}
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(sigfd, &si, sizeof si) > 0)
+				;
+			reap_children(sock);
+		}
+		if (p[0].revents & POLLIN) {
+			struct zmsg m;
+			ssize_t n = recv(sock, &m, sizeof m, 0);
+			if (n == 0)
+				_exit(0);
+			if (n == (ssize_t)sizeof m && m.type == ZMSG_WANT)
+				for (int i = 0; i < m.count && i < 64; i++)
+					spawn_child(sock);
+		} else if (p[0].revents & (POLLHUP | POLLERR)) {
+			_exit(0);
+		}
+	}
+}
