@@ -49,12 +49,12 @@ static void run_done(void *user, const struct pool_outcome *outcome)
 }
 
 static enum handler_result handle_run(struct api *api, const struct http_request *req,
-				      struct http_response *resp, struct http_exchange *ex)
+                                      struct http_response *resp, struct http_exchange *ex)
 {
 	char err[256];
 	struct run_request run;
 	int status = run_request_parse(req->body, req->body_len, api->cfg->source_bytes, &run, err,
-				       sizeof err);
+	                               sizeof err);
 	if (status) {
 		api_error(resp, status, err);
 		return HANDLER_DONE;
@@ -69,10 +69,10 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	pool_stats(api->pool, &st);
 	call->ex = ex;
 	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
-					    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
+	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
 	memcpy(call->python, st.python, sizeof call->python);
-	enum pool_submit_result rc =
-	    pool_submit(api->pool, run.code, run.code_len, run.setup, run.setup_len, run_done, call);
+	enum pool_submit_result rc = pool_submit(api->pool, run.code, run.code_len, run.setup,
+	                                         run.setup_len, run_done, call);
 	run_request_free(&run);
 	if (rc == POOL_QUEUED)
 		return HANDLER_PENDING;
@@ -82,8 +82,9 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		return HANDLER_DONE;
 	}
 	api_error(resp, 503,
-		  rc == POOL_FULL ? "every runner is busy and the queue is full; try again in a moment"
-				  : "the server is shutting down");
+	          rc == POOL_FULL
+	              ? "every runner is busy and the queue is full; try again in a moment"
+	              : "the server is shutting down");
 	resp->retry_after = 1;
 	return HANDLER_DONE;
 }
@@ -95,17 +96,17 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	json_t *layers = json_object();
 	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1)
 		json_object_set_new(layers, sandbox_layer_name(bit),
-				    json_string(st.layers & bit ? "active" : "unavailable"));
+		                    json_string(st.layers & bit ? "active" : "unavailable"));
 	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
 	json_t *body = json_pack(
 	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
 	    "s:{s:i, s:i, s:I, s:I, s:I}}",
-	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers", layers,
-	    "strict", api->cfg->strict, "required_active", complete, "landlock_abi", st.landlock_abi,
-	    "pool", "size", st.pool_size, "ready", st.ready, "in_flight", st.in_flight, "queued",
-	    (json_int_t)st.queued, "queue_max", (json_int_t)st.queue_max, "zygote_pid",
-	    (int)st.zygote_pid, "zygote_restarts", (json_int_t)st.zygote_restarts, "runs",
-	    (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
+	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
+	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
+	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
+	    st.in_flight, "queued", (json_int_t)st.queued, "queue_max", (json_int_t)st.queue_max,
+	    "zygote_pid", (int)st.zygote_pid, "zygote_restarts", (json_int_t)st.zygote_restarts,
+	    "runs", (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
 	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes, "output_bytes",
 	    (json_int_t)api->cfg->output_bytes, "source_bytes", (json_int_t)api->cfg->source_bytes);
 	json_response(resp, 200, body);
@@ -120,8 +121,8 @@ static enum handler_result wrong_method(struct http_response *resp, const char *
 	return HANDLER_DONE;
 }
 
-enum handler_result api_handle(void *ctx, const struct http_request *req, struct http_response *resp,
-			       struct http_exchange *ex)
+enum handler_result api_handle(void *ctx, const struct http_request *req,
+                               struct http_response *resp, struct http_exchange *ex)
 {
 	struct api *api = ctx;
 	if (strcmp(req->path, "/api/run") == 0) {

@@ -13,8 +13,8 @@ struct api {
 };
 
 /* Routes one /api/ request. Runs answer later (HANDLER_PENDING). */
-enum handler_result api_handle(void *api, const struct http_request *req, struct http_response *resp,
-			       struct http_exchange *ex);
+enum handler_result api_handle(void *api, const struct http_request *req,
+                               struct http_response *resp, struct http_exchange *ex);
 
 /* Fills resp with {"error": message} and the given status. */
 void api_error(struct http_response *resp, int status, const char *message);

@@ -69,7 +69,7 @@ static void config_defaults(struct config *cfg)
 /* Stores one textual value into the field `o` describes. Returns 0, or -1
  * with err filled ("--port: 'abc' is not a number between 0 and 65535"). */
 static int opt_set(struct config *cfg, const struct opt *o, const char *source, const char *value,
-		   char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
 	char *base = (char *)cfg + o->offset;
 	switch (o->kind) {
@@ -80,7 +80,7 @@ static int opt_set(struct config *cfg, const struct opt *o, const char *source, 
 		long v = strtol(value, &end, 10);
 		if (errno || end == value || *end || v < o->min || v > o->max) {
 			snprintf(err, errlen, "%s: '%s' is not a whole number between %ld and %ld",
-				 source, value, o->min, o->max);
+			         source, value, o->min, o->max);
 			return -1;
 		}
 		if (o->kind == OPT_INT)
@@ -92,7 +92,8 @@ static int opt_set(struct config *cfg, const struct opt *o, const char *source, 
 	case OPT_STR: {
 		size_t cap = o->offset == OFF(bind) ? sizeof cfg->bind : sizeof cfg->static_dir;
 		if (strlen(value) >= cap) {
-			snprintf(err, errlen, "%s: value is longer than %zu bytes", source, cap - 1);
+			snprintf(err, errlen, "%s: value is longer than %zu bytes", source,
+			         cap - 1);
 			return -1;
 		}
 		memcpy(base, value, strlen(value) + 1);
@@ -100,7 +101,8 @@ static int opt_set(struct config *cfg, const struct opt *o, const char *source, 
 	}
 	case OPT_BOOL_OFF:
 		if (strcmp(value, "1") && strcmp(value, "true") && strcmp(value, "yes")) {
-			snprintf(err, errlen, "%s: expected 1, true or yes, got '%s'", source, value);
+			snprintf(err, errlen, "%s: expected 1, true or yes, got '%s'", source,
+			         value);
 			return -1;
 		}
 		*(bool *)(void *)base = false;
@@ -108,8 +110,8 @@ static int opt_set(struct config *cfg, const struct opt *o, const char *source, 
 	case OPT_LOGLEVEL: {
 		int lvl = log_level_parse(value);
 		if (lvl < 0) {
-			snprintf(err, errlen, "%s: '%s' is not one of error, warn, info, debug", source,
-				 value);
+			snprintf(err, errlen, "%s: '%s' is not one of error, warn, info, debug",
+			         source, value);
 			return -1;
 		}
 		*(int *)(void *)base = lvl;
@@ -120,7 +122,7 @@ static int opt_set(struct config *cfg, const struct opt *o, const char *source, 
 }
 
 enum config_result config_parse(struct config *cfg, int argc, char *const argv[],
-				config_getenv_fn getenv_fn, char *err, size_t errlen)
+                                config_getenv_fn getenv_fn, char *err, size_t errlen)
 {
 	size_t nopts = sizeof opts / sizeof opts[0];
 	config_defaults(cfg);
@@ -137,7 +139,8 @@ enum config_result config_parse(struct config *cfg, int argc, char *const argv[]
 		const char *value = NULL;
 		for (size_t i = 0; i < nopts; i++) {
 			size_t fl = strlen(opts[i].flag);
-			if (strncmp(arg, opts[i].flag, fl) == 0 && (arg[fl] == '\0' || arg[fl] == '=')) {
+			if (strncmp(arg, opts[i].flag, fl) == 0 &&
+			    (arg[fl] == '\0' || arg[fl] == '=')) {
 				o = &opts[i];
 				value = arg[fl] == '=' ? arg + fl + 1 : NULL;
 				break;
@@ -172,11 +175,12 @@ enum config_result config_parse(struct config *cfg, int argc, char *const argv[]
 
 void config_usage(char *buf, size_t len)
 {
-	size_t used = (size_t)snprintf(buf, len,
-				       "usage: lessond [options]\n\n"
-				       "Serves interactive Python lessons and runs learner code in a "
-				       "sandbox.\nEvery option has an environment equivalent.\n\n");
+	size_t used =
+	    (size_t)snprintf(buf, len,
+	                     "usage: lessond [options]\n\n"
+	                     "Serves interactive Python lessons and runs learner code in a "
+	                     "sandbox.\nEvery option has an environment equivalent.\n\n");
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "  %-22s %-28s %s\n", opts[i].flag,
-					 opts[i].env, opts[i].help);
+		                         opts[i].env, opts[i].help);
 }

@@ -6,17 +6,17 @@
 #include <stddef.h>
 
 struct config {
-	char bind[64];       /* address to listen on */
-	int port;            /* 0 picks a free port (tests) */
-	int pool_size;       /* pre-forked children kept waiting, also max runs in flight */
-	int queue_max;       /* runs waiting for a child before 503 */
-	int cpu_seconds;     /* RLIMIT_CPU per run */
-	int wall_ms;         /* wall-clock limit per run, SIGKILL from outside */
-	long memory_bytes;   /* RLIMIT_AS per run */
-	long output_bytes;   /* stdout and stderr cap, each */
-	long source_bytes;   /* code and setup cap, each */
-	bool strict;         /* refuse to start without rlimits, seccomp and Landlock */
-	int log_level;       /* enum log_level */
+	char bind[64];     /* address to listen on */
+	int port;          /* 0 picks a free port (tests) */
+	int pool_size;     /* pre-forked children kept waiting, also max runs in flight */
+	int queue_max;     /* runs waiting for a child before 503 */
+	int cpu_seconds;   /* RLIMIT_CPU per run */
+	int wall_ms;       /* wall-clock limit per run, SIGKILL from outside */
+	long memory_bytes; /* RLIMIT_AS per run */
+	long output_bytes; /* stdout and stderr cap, each */
+	long source_bytes; /* code and setup cap, each */
+	bool strict;       /* refuse to start without rlimits, seccomp and Landlock */
+	int log_level;     /* enum log_level */
 	char static_dir[512];
 	char port_file[512]; /* when set, the bound port is written there (tests) */
 };
@@ -30,7 +30,7 @@ enum config_result { CONFIG_OK = 0, CONFIG_HELP = 1, CONFIG_ERROR = -1 };
  * flags from argv (flags win). On CONFIG_ERROR, err holds a one-line reason.
  * Borrowed arguments; nothing is allocated. */
 enum config_result config_parse(struct config *cfg, int argc, char *const argv[],
-				config_getenv_fn getenv_fn, char *err, size_t errlen);
+                                config_getenv_fn getenv_fn, char *err, size_t errlen);
 
 /* Writes the --help text to the given stream-like buffer. */
 void config_usage(char *buf, size_t len);

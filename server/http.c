@@ -70,9 +70,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 	struct http_response *r = &ex->resp;
 	if (!r->status)
 		fixed_error(ex, 500, "{\"error\": \"the handler gave no response\"}");
-	struct MHD_Response *mr = MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"",
-								  r->body ? MHD_RESPMEM_MUST_FREE
-									  : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *mr = MHD_create_response_from_buffer(
+	    r->body_len, r->body ? r->body : (void *)"",
+	    r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!mr)
 		return MHD_NO;
 	r->body = NULL; /* now owned by mr */
@@ -118,23 +118,25 @@ static void body_append(struct http_exchange *ex, const char *data, size_t len, 
 
 /* Runs the handler once the whole body is in; suspends when it is pending. */
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn,
-				struct http_exchange *ex, const char *url, const char *method)
+                                struct http_exchange *ex, const char *url, const char *method)
 {
 	ex->handled = true;
 	if (ex->too_big) {
-		fixed_error(ex, 413, "{\"error\": \"the request body is larger than the server accepts\"}");
+		fixed_error(ex, 413,
+		            "{\"error\": \"the request body is larger than the server accepts\"}");
 		return send_response(conn, ex);
 	}
 	char client[64] = "";
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
-			  client, sizeof client);
+		inet_ntop(AF_INET,
+		          &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+		          client, sizeof client);
 	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
-			  client, sizeof client);
+		          &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
+		          client, sizeof client);
 	struct http_request req = {method, url, ex->body, ex->body_len, client};
 	if (srv->handler(srv->ctx, &req, &ex->resp, ex) == HANDLER_DONE)
 		return send_response(conn, ex);
@@ -149,8 +151,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
 	(void)version;
 	struct http_server *srv = cls;
@@ -166,7 +168,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&srv->in_flight, 1);
 		*con_cls = ex;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > srv->body_max)
 			ex->too_big = true;
 		return MHD_YES;
@@ -183,7 +185,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* Frees the exchange once MHD is done with the connection's request. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode code)
+                         enum MHD_RequestTerminationCode code)
 {
 	(void)conn;
 	(void)code;
@@ -195,8 +197,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	log_debug("%d %.3f ms", ex->resp.status,
-		  (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
-		      (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6);
+	          (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
+	              (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6);
 	free(ex->body);
 	free(ex->resp.body);
 	pthread_mutex_destroy(&ex->lock);
@@ -215,7 +217,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 struct http_server *http_start(const struct config *cfg, http_handler_fn handler, void *ctx,
-			       char *err, size_t errlen)
+                               char *err, size_t errlen)
 {
 	struct http_server *srv = calloc(1, sizeof *srv);
 	if (!srv) {
@@ -228,8 +230,8 @@ struct http_server *http_start(const struct config *cfg, http_handler_fn handler
 	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port)};
 	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	const struct sockaddr *addr;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (inet_pton(AF_INET, cfg->bind, &a4.sin_addr) == 1) {
 		addr = (const struct sockaddr *)&a4;
 	} else if (inet_pton(AF_INET6, cfg->bind, &a6.sin6_addr) == 1) {
@@ -242,17 +244,17 @@ struct http_server *http_start(const struct config *cfg, http_handler_fn handler
 	}
 	srv->daemon = MHD_start_daemon(
 	    flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-	    on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    srv, MHD_OPTION_END);
+	    on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", cfg->bind,
-			 cfg->port);
+		         cfg->port);
 		free(srv);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *di =
+	    MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = di ? di->port : cfg->port;
 	return srv;
 }

@@ -11,8 +11,8 @@
 
 struct http_request {
 	const char *method;
-	const char *path;   /* decoded, without the query string */
-	const char *body;   /* borrowed, not NUL-terminated */
+	const char *path; /* decoded, without the query string */
+	const char *body; /* borrowed, not NUL-terminated */
 	size_t body_len;
 	const char *client; /* "127.0.0.1", borrowed */
 };
@@ -32,15 +32,15 @@ enum handler_result { HANDLER_DONE, HANDLER_PENDING };
 struct http_exchange; /* one request in flight, owned by http.c */
 
 typedef enum handler_result (*http_handler_fn)(void *ctx, const struct http_request *req,
-					       struct http_response *resp,
-					       struct http_exchange *ex);
+                                               struct http_response *resp,
+                                               struct http_exchange *ex);
 
 struct http_server;
 
 /* Listens on cfg->bind:cfg->port. `handler` gets every request. Returns NULL
  * with err filled when the address cannot be bound. */
 struct http_server *http_start(const struct config *cfg, http_handler_fn handler, void *ctx,
-			       char *err, size_t errlen);
+                               char *err, size_t errlen);
 
 /* The port actually bound (useful with port 0). */
 int http_port(const struct http_server *srv);

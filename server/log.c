@@ -35,8 +35,9 @@ void log_write(enum log_level level, const char *fmt, ...)
 	struct tm tm;
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	int n = snprintf(line, sizeof line, "%02d:%02d:%02d.%03ld %d %s %s ", tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, (long)(tv.tv_usec / 1000), (int)getpid(), log_role, tags[level]);
+	int n =
+	    snprintf(line, sizeof line, "%02d:%02d:%02d.%03ld %d %s %s ", tm.tm_hour, tm.tm_min,
+	             tm.tm_sec, (long)(tv.tv_usec / 1000), (int)getpid(), log_role, tags[level]);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

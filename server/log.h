@@ -24,8 +24,8 @@ int log_level_parse(const char *name);
 			log_write((level), __VA_ARGS__);                                           \
 	} while (0)
 #define log_error(...) LOG(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...) LOG(LOG_WARN, __VA_ARGS__)
-#define log_info(...) LOG(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  LOG(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  LOG(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) LOG(LOG_DEBUG, __VA_ARGS__)
 
 #endif

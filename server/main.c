@@ -24,7 +24,7 @@ struct router {
 
 /* Sends /api/ to the API and everything else to the static files. */
 static enum handler_result route(void *ctx, const struct http_request *req,
-				 struct http_response *resp, struct http_exchange *ex)
+                                 struct http_response *resp, struct http_exchange *ex)
 {
 	struct router *r = ctx;
 	if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0)
@@ -110,9 +110,9 @@ int main(int argc, char **argv)
 	}
 	write_port_file(&cfg, http_port(srv));
 	log_info("listening on http://%s:%d/ (pool %d, queue %d, cpu %d s, wall %d ms, memory %ld "
-		 "bytes)",
-		 cfg.bind, http_port(srv), cfg.pool_size, cfg.queue_max, cfg.cpu_seconds, cfg.wall_ms,
-		 cfg.memory_bytes);
+	         "bytes)",
+	         cfg.bind, http_port(srv), cfg.pool_size, cfg.queue_max, cfg.cpu_seconds,
+	         cfg.wall_ms, cfg.memory_bytes);
 
 	int sig = 0;
 	sigwait(&stop, &sig);

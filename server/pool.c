@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_GRACE_MS 2000.0 /* how long a dead child's exit status may take */
+#define EXIT_GRACE_MS    2000.0 /* how long a dead child's exit status may take */
 #define HELLO_TIMEOUT_MS 30000
 
 enum tag_kind { TAG_WAKE, TAG_ZYGOTE, TAG_RESULT, TAG_JOB };
@@ -98,8 +98,8 @@ static ssize_t recv_msg(int sock, struct zmsg *m, int fds[3], int *nfds)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {m, sizeof *m};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
 	*nfds = 0;
 	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c))
@@ -191,8 +191,8 @@ static void child_died(struct pool *p, struct child *c)
 	}
 	if (c->exited || c->generation != p->generation) {
 		struct pool_outcome o = {.kind = c->exited ? OUTCOME_DIED : OUTCOME_LOST,
-					 .wstatus = c->wstatus,
-					 .cpu_ms = c->cpu_ms};
+		                         .wstatus = c->wstatus,
+		                         .cpu_ms = c->cpu_ms};
 		child_finish(p, c, &o);
 		return;
 	}
@@ -254,9 +254,8 @@ static void child_readable(struct pool *p, struct child *c)
 			return;
 		}
 		if (c->buf_len >= sizeof len + len) {
-			struct pool_outcome o = {.kind = OUTCOME_RESULT,
-						 .json = c->buf + sizeof len,
-						 .json_len = len};
+			struct pool_outcome o = {
+			    .kind = OUTCOME_RESULT, .json = c->buf + sizeof len, .json_len = len};
 			child_finish(p, c, &o);
 			return;
 		}
@@ -347,8 +346,8 @@ static void child_exited(struct pool *p, const struct zmsg *m)
 		c->wstatus = m->wstatus;
 		c->cpu_ms = (long)(m->cpu_us / 1000);
 		if (c->state == SLOT_AWAIT_EXIT) {
-			struct pool_outcome o = {.kind = OUTCOME_DIED, .wstatus = c->wstatus,
-						 .cpu_ms = c->cpu_ms};
+			struct pool_outcome o = {
+			    .kind = OUTCOME_DIED, .wstatus = c->wstatus, .cpu_ms = c->cpu_ms};
 			child_finish(p, c, &o);
 		}
 		return;
@@ -527,18 +526,19 @@ static int await_hello(struct pool *p, char *err, size_t errlen)
 		if (on)
 			log_info("sandbox layer %-15s active", sandbox_layer_name(bit));
 		else if (required && p->cfg->strict)
-			log_error("sandbox layer %-15s UNAVAILABLE (required)", sandbox_layer_name(bit));
+			log_error("sandbox layer %-15s UNAVAILABLE (required)",
+			          sandbox_layer_name(bit));
 		else if (required)
 			log_warn("sandbox layer %-15s UNAVAILABLE: running WITHOUT it because "
-				 "--allow-weak-sandbox was given; learner code is less contained",
-				 sandbox_layer_name(bit));
+			         "--allow-weak-sandbox was given; learner code is less contained",
+			         sandbox_layer_name(bit));
 		else
 			log_info("sandbox layer %-15s unavailable", sandbox_layer_name(bit));
 	}
 	if (p->cfg->strict && (layers & LAYERS_REQUIRED) != LAYERS_REQUIRED) {
 		snprintf(err, errlen,
-			 "required sandbox layers are missing (see above); refusing to start. "
-			 "--allow-weak-sandbox starts anyway, less safely");
+		         "required sandbox layers are missing (see above); refusing to start. "
+		         "--allow-weak-sandbox starts anyway, less safely");
 		return -1;
 	}
 	return 0;
@@ -564,7 +564,8 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	pthread_mutex_init(&p->lock, NULL);
 	p->stats.pool_size = cfg->pool_size;
 	p->stats.queue_max = (size_t)cfg->queue_max;
-	if (!p->slots || p->epfd < 0 || p->wake_fd < 0 || queue_init(&p->queue, (size_t)cfg->queue_max)) {
+	if (!p->slots || p->epfd < 0 || p->wake_fd < 0 ||
+	    queue_init(&p->queue, (size_t)cfg->queue_max)) {
 		snprintf(err, errlen, "cannot allocate the pool: %s", strerror(errno));
 		goto fail;
 	}
@@ -624,8 +625,8 @@ static struct job *job_new(const char *code, size_t code_len, const char *setup,
 }
 
 enum pool_submit_result pool_submit(struct pool *p, const char *code, size_t code_len,
-				    const char *setup, size_t setup_len, pool_done_fn done,
-				    void *user)
+                                    const char *setup, size_t setup_len, pool_done_fn done,
+                                    void *user)
 {
 	struct job *job = job_new(code, code_len, setup, setup_len);
 	if (!job)

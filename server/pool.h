@@ -12,11 +12,11 @@
 #include <sys/types.h>
 
 enum outcome_kind {
-	OUTCOME_RESULT,   /* the child wrote a framed result: json/json_len */
-	OUTCOME_TIMEOUT,  /* the wall-clock limit passed; the child was SIGKILLed */
-	OUTCOME_DIED,     /* the child ended without a result: wstatus, cpu_ms */
-	OUTCOME_LOST,     /* the child ended and its exit status is unknown (zygote died) */
-	OUTCOME_TOO_BIG,  /* the result frame exceeded the server's cap */
+	OUTCOME_RESULT,  /* the child wrote a framed result: json/json_len */
+	OUTCOME_TIMEOUT, /* the wall-clock limit passed; the child was SIGKILLed */
+	OUTCOME_DIED,    /* the child ended without a result: wstatus, cpu_ms */
+	OUTCOME_LOST,    /* the child ended and its exit status is unknown (zygote died) */
+	OUTCOME_TOO_BIG, /* the result frame exceeded the server's cap */
 };
 
 struct pool_outcome {
@@ -58,8 +58,8 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 /* Queues one run. Copies code and setup. On POOL_QUEUED, done(user, ...) will
  * be called exactly once; on any other result it is never called. */
 enum pool_submit_result pool_submit(struct pool *pool, const char *code, size_t code_len,
-				    const char *setup, size_t setup_len, pool_done_fn done,
-				    void *user);
+                                    const char *setup, size_t setup_len, pool_done_fn done,
+                                    void *user);
 
 /* Copies a consistent snapshot of the counters. */
 void pool_stats(struct pool *pool, struct pool_stats *out);

@@ -36,13 +36,13 @@ struct job_header {
 
 /* Child exit codes with a meaning of their own. */
 #define CHILD_EXIT_SANDBOX 97 /* a required sandbox layer could not be applied */
-#define CHILD_EXIT_NOJOB 98   /* the job pipe closed or carried a bad frame */
+#define CHILD_EXIT_NOJOB   98 /* the job pipe closed or carried a bad frame */
 
 /* The fd numbers inside a child. */
-#define CHILD_FD_JOB 0
-#define CHILD_FD_STDOUT 1
-#define CHILD_FD_STDERR 2
-#define CHILD_FD_RESULT 3
+#define CHILD_FD_JOB     0
+#define CHILD_FD_STDOUT  1
+#define CHILD_FD_STDERR  2
+#define CHILD_FD_RESULT  3
 #define CHILD_FD_RULESET 4
 
 #endif

@@ -24,7 +24,7 @@ static PyObject *import_runner(void)
 	if (!filename)
 		return NULL;
 	PyObject *code = Py_CompileStringObject((const char *)runner_py, filename, Py_file_input,
-						NULL, -1); /* new */
+	                                        NULL, -1); /* new */
 	Py_DECREF(filename);
 	if (!code)
 		return NULL;
@@ -99,8 +99,8 @@ int pyrun_init(struct pyrun_info *info)
 		goto python_error;
 	}
 	Py_DECREF(module);
-	snprintf(info->version, sizeof info->version, "%d.%d.%d", PY_MAJOR_VERSION, PY_MINOR_VERSION,
-		 PY_MICRO_VERSION);
+	snprintf(info->version, sizeof info->version, "%d.%d.%d", PY_MAJOR_VERSION,
+	         PY_MINOR_VERSION, PY_MICRO_VERSION);
 	const char *ver = Py_GetVersion();
 	size_t n = strcspn(ver, " ");
 	if (n > 0 && n < sizeof info->version)
@@ -146,10 +146,10 @@ static int runner_failed(char **out, size_t *out_len)
 }
 
 int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup_len,
-	      long output_limit, char **out, size_t *out_len)
+              long output_limit, char **out, size_t *out_len)
 {
 	PyObject *args = Py_BuildValue("(s#s#l)", code, (Py_ssize_t)code_len, setup,
-				       (Py_ssize_t)setup_len, output_limit); /* new */
+	                               (Py_ssize_t)setup_len, output_limit); /* new */
 	if (!args)
 		return runner_failed(out, out_len);
 	PyObject *json = PyObject_CallObject(runner_run, args); /* new */

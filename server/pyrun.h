@@ -9,8 +9,8 @@
 #define PYRUN_MAX_PATHS 16
 
 struct pyrun_info {
-	char version[32];                  /* "3.11.2" */
-	char paths[PYRUN_MAX_PATHS][512];  /* read-only directories for Landlock */
+	char version[32];                 /* "3.11.2" */
+	char paths[PYRUN_MAX_PATHS][512]; /* read-only directories for Landlock */
 	int npaths;
 };
 
@@ -30,6 +30,6 @@ void pyrun_warmup(void);
  * the runner itself failed; then *out holds a minimal JSON status object
  * ("memory_limit" when Python ran out of memory, else "crashed"). */
 int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup_len,
-	      long output_limit, char **out, size_t *out_len);
+              long output_limit, char **out, size_t *out_len);
 
 #endif

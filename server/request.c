@@ -10,7 +10,7 @@
  * says whether absence is an error; null counts as absent. Returns 0 or an
  * HTTP status with err filled. */
 static int take_string(json_t *obj, const char *key, int required, long limit, char **dst,
-		       size_t *dst_len, char *err, size_t errlen)
+                       size_t *dst_len, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key); /* borrowed */
 	*dst = NULL;
@@ -30,8 +30,9 @@ static int take_string(json_t *obj, const char *key, int required, long limit, c
 	size_t len = json_string_length(v);
 	const char *s = json_string_value(v);
 	if (memchr(s, '\0', len)) {
-		snprintf(err, errlen, "'%s' contains a NUL byte (\\u0000), which Python source cannot hold",
-			 key);
+		snprintf(err, errlen,
+		         "'%s' contains a NUL byte (\\u0000), which Python source cannot hold",
+		         key);
 		return 400;
 	}
 	if ((long)len > limit) {
@@ -47,7 +48,7 @@ static int take_string(json_t *obj, const char *key, int required, long limit, c
 }
 
 int run_request_parse(const char *body, size_t len, long source_limit, struct run_request *out,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	if (len == 0) {
@@ -55,10 +56,12 @@ int run_request_parse(const char *body, size_t len, long source_limit, struct ru
 		return 400;
 	}
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr); /* new */
+	json_t *root =
+	    json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr); /* new */
 	if (!root) {
-		snprintf(err, errlen, "the body is not valid JSON (UTF-8): %s at line %d, column %d",
-			 jerr.text, jerr.line, jerr.column);
+		snprintf(err, errlen,
+		         "the body is not valid JSON (UTF-8): %s at line %d, column %d", jerr.text,
+		         jerr.line, jerr.column);
 		return 400;
 	}
 	int status = 0;
@@ -68,10 +71,10 @@ int run_request_parse(const char *body, size_t len, long source_limit, struct ru
 	}
 	if (!status)
 		status = take_string(root, "code", 1, source_limit, &out->code, &out->code_len, err,
-				     errlen);
+		                     errlen);
 	if (!status)
 		status = take_string(root, "setup", 0, source_limit, &out->setup, &out->setup_len,
-				     err, errlen);
+		                     err, errlen);
 	json_decref(root);
 	if (status) {
 		if (status == 500)

@@ -15,7 +15,7 @@ struct run_request {
  * (caller frees with run_request_free), or an HTTP status (400, 413) with
  * err holding a sentence for {"error": ...}. Nothing is allocated on error. */
 int run_request_parse(const char *body, size_t len, long source_limit, struct run_request *out,
-		      char *err, size_t errlen);
+                      char *err, size_t errlen);
 
 void run_request_free(struct run_request *req);
 

@@ -8,17 +8,17 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static const char *const statuses[] = {"ok", "error", "timeout", "memory_limit", "output_limit",
-				       "crashed"};
+static const char *const statuses[] = {"ok",           "error",        "timeout",
+                                       "memory_limit", "output_limit", "crashed"};
 
 /* A fresh contract object with every field at its empty value. */
 static json_t *contract_empty(const char *status, const struct result_context *ctx)
 {
-	return json_pack("{s:s, s:n, s:s, s:s, s:b, s:n, s:[], s:{s:n, s:n}, s:{s:f, s:f}, s:s, s:n}",
-			 "status", status, "result", "stdout", "", "stderr", "", "truncated", 0,
-			 "exception", "objects", "memory", "peak_bytes", "current_bytes", "time",
-			 "wall_ms", 0.0, "cpu_ms", 0.0, "python", ctx->python ? ctx->python : "",
-			 "message");
+	return json_pack(
+	    "{s:s, s:n, s:s, s:s, s:b, s:n, s:[], s:{s:n, s:n}, s:{s:f, s:f}, s:s, s:n}", "status",
+	    status, "result", "stdout", "", "stderr", "", "truncated", 0, "exception", "objects",
+	    "memory", "peak_bytes", "current_bytes", "time", "wall_ms", 0.0, "cpu_ms", 0.0,
+	    "python", ctx->python ? ctx->python : "", "message");
 }
 
 /* Human size: "256 MiB", "64 KiB", "900 bytes". */
@@ -43,17 +43,18 @@ static void explain_status(json_t *r, const char *status, const struct result_co
 	char size[32], text[256];
 	if (strcmp(status, "memory_limit") == 0) {
 		human_bytes(ctx->memory_bytes, size, sizeof size);
-		snprintf(text, sizeof text,
-			 "The snippet ran out of memory (MemoryError): each run may use at most %s. "
-			 "Try a smaller N.",
-			 size);
+		snprintf(
+		    text, sizeof text,
+		    "The snippet ran out of memory (MemoryError): each run may use at most %s. "
+		    "Try a smaller N.",
+		    size);
 		set_message(r, text);
 	} else if (strcmp(status, "output_limit") == 0) {
 		human_bytes(ctx->output_bytes, size, sizeof size);
 		snprintf(text, sizeof text,
-			 "The snippet printed more than %s, so the output was cut there. "
-			 "Print less, or print a summary.",
-			 size);
+		         "The snippet printed more than %s, so the output was cut there. "
+		         "Print less, or print a summary.",
+		         size);
 		set_message(r, text);
 	} else if (strcmp(status, "error") == 0) {
 		set_message(r, "The snippet raised an exception.");
@@ -92,8 +93,9 @@ static bool report_well_typed(json_t *rep)
 		return false;
 	size_t i;
 	json_t *item;
-	json_array_foreach(v, i, item) if (!json_is_object(item) ||
-					   !json_is_string(json_object_get(item, "type"))) return false;
+	json_array_foreach(v, i,
+	                   item) if (!json_is_object(item) ||
+	                             !json_is_string(json_object_get(item, "type"))) return false;
 	v = json_object_get(rep, "memory");
 	if (v && !json_is_null(v) && !json_is_object(v))
 		return false;
@@ -120,8 +122,10 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 		return NULL;
 	}
 	json_t *r = contract_empty(status, ctx);
-	static const char *const fields[] = {"result", "stdout", "stderr", "truncated", "exception",
-					     "objects", "memory", "python"};
+	if (r)
+		explain_status(r, status, ctx);
+	static const char *const fields[] = {"result",    "stdout",  "stderr", "truncated",
+	                                     "exception", "objects", "memory", "python"};
 	for (size_t i = 0; r && i < sizeof fields / sizeof *fields; i++) {
 		json_t *v = json_object_get(rep, fields[i]);
 		if (v)
@@ -132,8 +136,6 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 	    json_is_number(json_object_get(t, "cpu_ms")))
 		json_object_set(r, "time", t);
 	json_decref(rep);
-	if (r)
-		explain_status(r, status, ctx);
 	return r;
 }
 
@@ -145,48 +147,51 @@ static json_t *contract_from_death(const struct pool_outcome *o, const struct re
 	if (o->kind == OUTCOME_TIMEOUT) {
 		status = "timeout";
 		snprintf(text, sizeof text,
-			 "Stopped after %.1f s, the wall-clock limit for one run. Look for a loop "
-			 "that never ends, a long sleep, or a very large N.",
-			 ctx->wall_ms / 1000.0);
+		         "Stopped after %.1f s, the wall-clock limit for one run. Look for a loop "
+		         "that never ends, a long sleep, or a very large N.",
+		         ctx->wall_ms / 1000.0);
 	} else if (o->kind == OUTCOME_LOST) {
 		snprintf(text, sizeof text,
-			 "The runner restarted while this snippet ran, so its result was lost. "
-			 "Run it again.");
+		         "The runner restarted while this snippet ran, so its result was lost. "
+		         "Run it again.");
 	} else if (o->kind == OUTCOME_TOO_BIG) {
 		status = "output_limit";
 		snprintf(text, sizeof text,
-			 "The snippet's report was larger than the server accepts. Print less, "
-			 "or make objects with smaller representations.");
+		         "The snippet's report was larger than the server accepts. Print less, "
+		         "or make objects with smaller representations.");
 	} else if (WIFSIGNALED(o->wstatus)) {
 		int sig = WTERMSIG(o->wstatus);
-		if (sig == SIGXCPU || (sig == SIGKILL && o->cpu_ms >= ctx->cpu_seconds * 1000L - 50)) {
+		if (sig == SIGXCPU ||
+		    (sig == SIGKILL && o->cpu_ms >= ctx->cpu_seconds * 1000L - 50)) {
 			status = "timeout";
-			snprintf(text, sizeof text,
-				 "Stopped after using %d s of CPU time, the limit for one run. Look "
-				 "for a loop that never ends or a very large N.",
-				 ctx->cpu_seconds);
+			snprintf(
+			    text, sizeof text,
+			    "Stopped after using %d s of CPU time, the limit for one run. Look "
+			    "for a loop that never ends or a very large N.",
+			    ctx->cpu_seconds);
 		} else if (sig == SIGSYS) {
 			snprintf(text, sizeof text,
-				 "The sandbox stopped the snippet: it made a system call that "
-				 "lessond forbids.");
+			         "The sandbox stopped the snippet: it made a system call that "
+			         "lessond forbids.");
 		} else {
-			snprintf(text, sizeof text,
-				 "The Python interpreter crashed (%s). Code that touches raw memory, "
-				 "such as ctypes, can do that; pure Python should not.",
-				 sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
+			snprintf(
+			    text, sizeof text,
+			    "The Python interpreter crashed (SIG%s). Code that touches raw memory, "
+			    "such as ctypes, can do that; pure Python should not.",
+			    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 			if (sig == SIGKILL)
 				snprintf(text, sizeof text,
-					 "The snippet was killed by the system (SIGKILL), most "
-					 "likely for using too much memory.");
+				         "The snippet was killed by the system (SIGKILL), most "
+				         "likely for using too much memory.");
 		}
 	} else if (WIFEXITED(o->wstatus) && WEXITSTATUS(o->wstatus) == CHILD_EXIT_SANDBOX) {
 		snprintf(text, sizeof text,
-			 "The sandbox could not be set up for this run, so it did not run.");
+		         "The sandbox could not be set up for this run, so it did not run.");
 	} else {
 		snprintf(text, sizeof text,
-			 "The snippet ended the interpreter itself (exit status %d), for example "
-			 "with os._exit(), so there is no result to show.",
-			 WIFEXITED(o->wstatus) ? WEXITSTATUS(o->wstatus) : -1);
+		         "The snippet ended the interpreter itself (exit status %d), for example "
+		         "with os._exit(), so there is no result to show.",
+		         WIFEXITED(o->wstatus) ? WEXITSTATUS(o->wstatus) : -1);
 	}
 	json_t *r = contract_empty(status, ctx);
 	if (!r)
@@ -194,8 +199,8 @@ static json_t *contract_from_death(const struct pool_outcome *o, const struct re
 	set_message(r, text);
 	if (o->kind == OUTCOME_TOO_BIG)
 		json_object_set_new(r, "truncated", json_true());
-	json_object_set_new(r, "time",
-			    json_pack("{s:f, s:f}", "wall_ms", o->wall_ms, "cpu_ms", (double)o->cpu_ms));
+	json_object_set_new(
+	    r, "time", json_pack("{s:f, s:f}", "wall_ms", o->wall_ms, "cpu_ms", (double)o->cpu_ms));
 	return r;
 }
 
@@ -208,7 +213,8 @@ json_t *result_from_outcome(const struct pool_outcome *o, const struct result_co
 		return r;
 	r = contract_empty("crashed", ctx);
 	if (r)
-		set_message(r, "The runner's report could not be read, so the run counts as "
-			       "crashed. Run it again; if it keeps happening, simplify the snippet.");
+		set_message(r,
+		            "The runner's report could not be read, so the run counts as "
+		            "crashed. Run it again; if it keeps happening, simplify the snippet.");
 	return r;
 }

@@ -18,6 +18,7 @@ import io
 import json
 import linecache
 import os
+import re
 import sys
 import time
 import tracemalloc
@@ -193,12 +194,68 @@ def exception_report(exc, where):
         report["message"] = _cap(str(exc.msg), 2000)
         report["line"] = exc.lineno
         report["offset"] = exc.offset
+    if isinstance(exc, SyntaxError):
+        report["traceback"] = _cap(_safe(
+            lambda: "".join(traceback.format_exception_only(type(exc), exc)),
+            "<traceback unavailable>"), TRACEBACK_MAX)
     if isinstance(exc, AttributeError):
-        name = _safe(lambda: exc.name, None)
-        report["name"] = name if isinstance(name, str) else None
-        obj = _safe(lambda: exc.obj, None)
-        report["object"] = object_report(None, obj) if obj is not None else None
+        name, obj = _attribute_error_target(exc, tb)
+        report["name"] = name
+        report["object"] = object_report(None, obj) if obj is not _MISSING else None
     return report
+
+
+_MISSING = object()
+_NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+
+
+def _resolve_names(node, frame):
+    """Value of a Name or a dotted chain of Names in frame, or _MISSING.
+    Nothing but variable and attribute lookups is evaluated."""
+    if isinstance(node, ast.Name):
+        for scope in (frame.f_locals, frame.f_globals, vars(builtins)):
+            if node.id in scope:
+                return scope[node.id]
+        return _MISSING
+    if isinstance(node, ast.Attribute):
+        base = _resolve_names(node.value, frame)
+        if base is _MISSING:
+            return _MISSING
+        return _safe(lambda: getattr(base, node.attr), _MISSING)
+    return _MISSING
+
+
+def _attribute_error_target(exc, tb):
+    """(attribute name, object) of an AttributeError. CPython 3.11 fills
+    .name/.obj only for failed reads; for a failed assignment such as
+    `p.z = 1` the failing expression is found from the instruction's source
+    position and its object looked up in the frame."""
+    name = _safe(lambda: exc.name, None)
+    if not isinstance(name, str):
+        match = _NO_ATTRIBUTE.search(_safe(lambda: str(exc), ""))
+        name = match.group(1) if match else None
+    obj = _safe(lambda: exc.obj, None)
+    if obj is not None or name is None:
+        return name, obj if obj is not None else _MISSING
+    last = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in (SNIPPET, SETUP):
+            last = tb
+        tb = tb.tb_next
+    if last is None:
+        return name, _MISSING
+    def locate():
+        positions = list(last.tb_frame.f_code.co_positions())[last.tb_lasti // 2]
+        line, end_line, col, end_col = positions
+        lines = linecache.getlines(last.tb_frame.f_code.co_filename)
+        if line is None or line != end_line or line > len(lines):
+            return _MISSING
+        text = lines[line - 1].encode("utf-8")[col:end_col].decode("utf-8")
+        node = ast.parse(text.strip(), mode="eval").body
+        if isinstance(node, ast.Attribute) and node.attr == name:
+            return _resolve_names(node.value, last.tb_frame)
+        return _MISSING
+    return name, _safe(locate, _MISSING)
 
 
 def _reset_output():
@@ -361,6 +418,11 @@ def warmup():
     """Exercises the whole run path once in a waiting child, so copy-on-write
     faults are paid before the learner's code arrives."""
     run("class _W:\n    __slots__ = ('a',)\n_w = _W()\n_w.a = [1]\nprint(_w.a)\n_w", "", 1024)
+    # The warm-up leaves cyclic garbage (its class). Collect it now and
+    # freeze what is left, so no collection during the learner's run frees
+    # it and the snippet sees the heap a fresh interpreter would.
+    gc.collect()
+    gc.freeze()
 
 
 _hold = (gc, weakref)  # imported for learners' convenience; keeps linters quiet

@@ -16,13 +16,13 @@
 
 extern char **environ;
 
-#define ZYGOTE_ARGS 8
-#define ZYGOTE_ENV 8
+#define ZYGOTE_ARGS    8
+#define ZYGOTE_ENV     8
 #define ZYGOTE_ARG_MAX 4096
 
 /* Fills argv (pointing into `store`) with the zygote's command line. */
 static void zygote_argv(const struct config *cfg, const char *exe, char *argv[ZYGOTE_ARGS],
-			char store[ZYGOTE_ARGS][ZYGOTE_ARG_MAX])
+                        char store[ZYGOTE_ARGS][ZYGOTE_ARG_MAX])
 {
 	static const char *const levels[] = {"error", "warn", "info", "debug"};
 	int n = 0;
@@ -52,7 +52,7 @@ static void zygote_env(char *envp[ZYGOTE_ENV])
 
 /* In the new process: arrange fds and exec. Async-signal-safe only. */
 static void exec_zygote(int sock, const char *exe, char *const argv[], char *const envp[])
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 static void exec_zygote(int sock, const char *exe, char *const argv[], char *const envp[])
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -33,11 +33,16 @@ int static_resolve(const char *root, const char *url_path, char *out, size_t out
 const char *static_mime(const char *path)
 {
 	static const char *const types[][2] = {
-	    {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-	    {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
-	    {".svg", "image/svg+xml"},             {".png", "image/png"},
-	    {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
-	    {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
+	    {".html", "text/html; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".json", "application/json"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".ico", "image/x-icon"},
+	    {".woff2", "font/woff2"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".map", "application/json"},
 	};
 	const char *dot = strrchr(path, '.');
 	for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
@@ -79,7 +84,7 @@ static int read_file(const char *path, char **buf, size_t *len)
 }
 
 enum handler_result static_handle(const char *root, const struct http_request *req,
-				  struct http_response *resp, struct http_exchange *ex)
+                                  struct http_response *resp, struct http_exchange *ex)
 {
 	(void)ex;
 	char path[PATH_MAX];

@@ -17,6 +17,6 @@ const char *static_mime(const char *path);
 /* Handler for everything outside /api/: GET and HEAD of files. `root` is the
  * root directory (borrowed). */
 enum handler_result static_handle(const char *root, const struct http_request *req,
-				  struct http_response *resp, struct http_exchange *ex);
+                                  struct http_response *resp, struct http_exchange *ex);
 
 #endif

@@ -109,7 +109,7 @@ static int child_arrange_fds(int job_rd, int result_wr, int out, int err)
 /* Reads the job frame from CHILD_FD_JOB. Returns 0 with *code and *setup
  * pointing into one malloc'd buffer (*buf, caller frees), or -1. */
 static int child_read_job(char **buf, const char **code, uint32_t *code_len, const char **setup,
-			  uint32_t *setup_len)
+                          uint32_t *setup_len)
 {
 	struct job_header h;
 	if (read_full(CHILD_FD_JOB, &h, sizeof h) || h.magic != JOB_MAGIC ||
@@ -218,7 +218,7 @@ static void reap_children(int sock)
 	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
 		struct zmsg m = {.type = ZMSG_EXIT, .pid = pid, .wstatus = st};
 		m.cpu_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
-			   (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+		           (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
 		send_msg(sock, &m, NULL, 0);
 	}
 }
@@ -238,10 +238,10 @@ void zygote_main(int sock, const struct config *cfg)
 		_exit(2);
 	}
 	struct sandbox_limits limits = {.cpu_seconds = cfg->cpu_seconds,
-					.memory_bytes = cfg->memory_bytes,
-					.output_bytes = cfg->output_bytes,
-					.nofile = 64};
-	sandbox_build(&sandbox, (const char (*)[512])info.paths, info.npaths, &limits);
+	                                .memory_bytes = cfg->memory_bytes,
+	                                .output_bytes = cfg->output_bytes,
+	                                .nofile = 64};
+	sandbox_build(&sandbox, (const char(*)[512])info.paths, info.npaths, &limits);
 
 	sigset_t chld;
 	sigemptyset(&chld);
@@ -249,13 +249,13 @@ void zygote_main(int sock, const struct config *cfg)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	struct zmsg hello = {.type = ZMSG_HELLO, .layers = probe_layers(),
-			     .landlock_abi = sandbox.landlock_abi};
+	struct zmsg hello = {
+	    .type = ZMSG_HELLO, .layers = probe_layers(), .landlock_abi = sandbox.landlock_abi};
 	snprintf(hello.text, sizeof hello.text, "%s", info.version);
 	if (sigfd < 0 || send_msg(sock, &hello, NULL, 0) < 0)
 		_exit(2);
 	log_info("python %s ready, %d read-only paths, landlock ABI %d", info.version, info.npaths,
-		 sandbox.landlock_abi);
+	         sandbox.landlock_abi);
 
 	for (;;) {
 		struct pollfd p[2] = {{sock, POLLIN, 0}, {sigfd, POLLIN, 0}};

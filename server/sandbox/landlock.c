@@ -15,8 +15,8 @@
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
-#define SYS_landlock_add_rule 445
-#define SYS_landlock_restrict_self 446
+#define SYS_landlock_add_rule       445
+#define SYS_landlock_restrict_self  446
 #endif
 
 struct ll_ruleset_attr {
@@ -31,13 +31,13 @@ struct ll_path_beneath {
 } __attribute__((packed));
 
 #define LL_CREATE_RULESET_VERSION (1u << 0)
-#define LL_RULE_PATH_BENEATH 1
-#define LL_FS_READ_FILE (1ull << 2)
-#define LL_FS_READ_DIR (1ull << 3)
-#define LL_NET_BIND_TCP (1ull << 0)
-#define LL_NET_CONNECT_TCP (1ull << 1)
-#define LL_SCOPE_ABSTRACT_UNIX (1ull << 0)
-#define LL_SCOPE_SIGNAL (1ull << 1)
+#define LL_RULE_PATH_BENEATH      1
+#define LL_FS_READ_FILE           (1ull << 2)
+#define LL_FS_READ_DIR            (1ull << 3)
+#define LL_NET_BIND_TCP           (1ull << 0)
+#define LL_NET_CONNECT_TCP        (1ull << 1)
+#define LL_SCOPE_ABSTRACT_UNIX    (1ull << 0)
+#define LL_SCOPE_SIGNAL           (1ull << 1)
 
 /* All filesystem rights the kernel's ABI knows: each one is then denied
  * unless a rule grants it. */
@@ -84,7 +84,7 @@ int landlock_build(const char (*paths)[512], int npaths, int *abi, unsigned *ext
 			continue;
 		}
 		struct ll_path_beneath rule = {.allowed_access = LL_FS_READ_FILE | LL_FS_READ_DIR,
-					       .parent_fd = dir};
+		                               .parent_fd = dir};
 		if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, &rule, 0) != 0)
 			log_warn("landlock: rule for %s refused: errno %d", paths[i], errno);
 		close(dir);

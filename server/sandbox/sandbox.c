@@ -26,7 +26,7 @@ const char *sandbox_layer_name(unsigned layer)
 }
 
 void sandbox_build(struct sandbox *sb, const char (*paths)[512], int npaths,
-		   const struct sandbox_limits *limits)
+                   const struct sandbox_limits *limits)
 {
 	memset(sb, 0, sizeof *sb);
 	sb->limits = *limits;

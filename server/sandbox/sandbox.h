@@ -10,16 +10,16 @@
 /* Layer bits, reported by the zygote and in GET /api/health. */
 enum sandbox_layer {
 	LAYER_RLIMITS = 1u << 0,
-	LAYER_LANDLOCK = 1u << 1,  /* filesystem: read-only Python runtime */
+	LAYER_LANDLOCK = 1u << 1, /* filesystem: read-only Python runtime */
 	LAYER_SECCOMP = 1u << 2,
 	LAYER_USERNS = 1u << 3,
 	LAYER_IPCNS = 1u << 4,
-	LAYER_PIDNS = 1u << 5,     /* set by the server: the zygote's own namespace */
+	LAYER_PIDNS = 1u << 5, /* set by the server: the zygote's own namespace */
 	LAYER_LANDLOCK_NET = 1u << 6,
 	LAYER_LANDLOCK_SCOPE = 1u << 7,
 };
 #define LAYERS_REQUIRED (LAYER_RLIMITS | LAYER_LANDLOCK | LAYER_SECCOMP)
-#define LAYER_COUNT 8
+#define LAYER_COUNT     8
 
 /* Name of one layer bit for logs and JSON ("rlimits", "landlock", ...). */
 const char *sandbox_layer_name(unsigned layer);
@@ -32,9 +32,9 @@ struct sandbox_limits {
 };
 
 struct sandbox {
-	int ruleset_fd;          /* Landlock ruleset, -1 when unavailable */
-	int landlock_abi;        /* 0 when unavailable */
-	unsigned landlock_extra; /* LAYER_LANDLOCK_NET / _SCOPE the ruleset covers */
+	int ruleset_fd;           /* Landlock ruleset, -1 when unavailable */
+	int landlock_abi;         /* 0 when unavailable */
+	unsigned landlock_extra;  /* LAYER_LANDLOCK_NET / _SCOPE the ruleset covers */
 	struct sock_fprog filter; /* seccomp program, filter.filter NULL when unavailable */
 	struct sandbox_limits limits;
 };
@@ -43,7 +43,7 @@ struct sandbox {
  * `paths`, and the seccomp program. Never fails as a whole: a layer that cannot
  * be built is left out and logged; sandbox_enter then reports it missing. */
 void sandbox_build(struct sandbox *sb, const char (*paths)[512], int npaths,
-		   const struct sandbox_limits *limits);
+                   const struct sandbox_limits *limits);
 
 /* In a single-threaded child: enters the namespaces it may, applies rlimits,
  * no_new_privs, Landlock and seccomp, in that order. Returns the layers that
