@@ -44,14 +44,19 @@ struct http_response *http_exchange_response(struct http_exchange *ex)
 	return &ex->resp;
 }
 
+/* Marks the exchange done. If its handler already suspended the connection,
+ * resumes it; otherwise the handler's thread sees EX_DONE and answers at
+ * once. `ex` is not touched after the unlock: once resumed (or answered),
+ * MHD may complete the request and free it on another thread. */
 void http_complete(struct http_exchange *ex)
 {
 	pthread_mutex_lock(&ex->lock);
 	bool suspended = ex->state == EX_SUSPENDED;
+	struct MHD_Connection *conn = ex->conn;
 	ex->state = EX_DONE;
-	if (suspended)
-		MHD_resume_connection(ex->conn);
 	pthread_mutex_unlock(&ex->lock);
+	if (suspended)
+		MHD_resume_connection(conn);
 }
 
 /* Sets a fixed JSON error on the exchange (for errors found before any handler). */

@@ -286,13 +286,18 @@ static void child_writable(struct pool *p, struct child *c)
 	c->job_wr = -1;
 }
 
-/* Hands queued jobs to waiting children. */
+/* Hands queued jobs to waiting children, at most pool_size runs at once. */
 static void dispatch(struct pool *p)
 {
-	for (int i = 0; i < p->nslots; i++) {
+	int running = 0;
+	for (int i = 0; i < p->nslots; i++)
+		running +=
+		    p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT;
+	for (int i = 0; i < p->nslots && running < p->cfg->pool_size; i++) {
 		struct child *c = &p->slots[i];
 		if (c->state != SLOT_IDLE || c->generation != p->generation)
 			continue;
+		running++;
 		pthread_mutex_lock(&p->lock);
 		struct job *job = queue_pop(&p->queue);
 		p->stats.queued = queue_len(&p->queue);

@@ -8,6 +8,9 @@
 #include "log.h"
 #include "runner_py.h" /* generated from runner.py: runner_py[], runner_py_len */
 
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -168,4 +171,87 @@ int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup
 	*out_len = len;
 	Py_DECREF(json);
 	return 0;
+}
+
+/* A memory cap enforced by CPython's allocator hooks, for builds where
+ * RLIMIT_AS cannot be used (ASan reserves terabytes of shadow memory).
+ * Counts the raw domain (malloc, which large objects and pymalloc's
+ * overflow use) and pymalloc's arenas. The child is single-threaded.
+ * The counter is signed: blocks from before the cap may be freed under it. */
+static PyMemAllocatorEx cap_raw_base;
+static PyObjectArenaAllocator cap_arena_base;
+static long long cap_used, cap_limit;
+
+static bool cap_room(size_t n)
+{
+	return (long long)n <= cap_limit - cap_used;
+}
+
+static void *cap_malloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	void *p = cap_room(n) ? cap_raw_base.malloc(cap_raw_base.ctx, n) : NULL;
+	if (p)
+		cap_used += (long long)malloc_usable_size(p);
+	return p;
+}
+
+static void *cap_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+	(void)ctx;
+	if (elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	void *p =
+	    cap_room(nelem * elsize) ? cap_raw_base.calloc(cap_raw_base.ctx, nelem, elsize) : NULL;
+	if (p)
+		cap_used += (long long)malloc_usable_size(p);
+	return p;
+}
+
+static void *cap_realloc(void *ctx, void *ptr, size_t n)
+{
+	(void)ctx;
+	size_t old = ptr ? malloc_usable_size(ptr) : 0;
+	if (n > old && !cap_room(n - old))
+		return NULL;
+	void *p = cap_raw_base.realloc(cap_raw_base.ctx, ptr, n);
+	if (p)
+		cap_used += (long long)malloc_usable_size(p) - (long long)old;
+	return p;
+}
+
+static void cap_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	if (ptr)
+		cap_used -= (long long)malloc_usable_size(ptr);
+	cap_raw_base.free(cap_raw_base.ctx, ptr);
+}
+
+static void *cap_arena_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	void *p = cap_room(size) ? cap_arena_base.alloc(cap_arena_base.ctx, size) : NULL;
+	if (p)
+		cap_used += (long long)size;
+	return p;
+}
+
+static void cap_arena_free(void *ctx, void *ptr, size_t size)
+{
+	(void)ctx;
+	cap_used -= (long long)size;
+	cap_arena_base.free(cap_arena_base.ctx, ptr, size);
+}
+
+void pyrun_cap_memory(long bytes)
+{
+	static PyMemAllocatorEx raw = {NULL, cap_malloc, cap_calloc, cap_realloc, cap_free};
+	static PyObjectArenaAllocator arena = {NULL, cap_arena_alloc, cap_arena_free};
+	cap_limit = bytes;
+	cap_used = 0;
+	PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &cap_raw_base);
+	PyObject_GetArenaAllocator(&cap_arena_base);
+	PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &raw);
+	PyObject_SetArenaAllocator(&arena);
 }

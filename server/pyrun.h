@@ -32,4 +32,9 @@ void pyrun_warmup(void);
 int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup_len,
               long output_limit, char **out, size_t *out_len);
 
+/* In a child, before any job: caps the memory CPython may allocate at
+ * `bytes` through its allocator hooks (MemoryError beyond). Used where
+ * RLIMIT_AS cannot be (ASan builds). */
+void pyrun_cap_memory(long bytes);
+
 #endif

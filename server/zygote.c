@@ -142,6 +142,9 @@ static void child_main(int job_rd, int result_wr)
 	unsigned active = sandbox_enter(&sandbox);
 	if ((active & required_layers) != required_layers)
 		_exit(CHILD_EXIT_SANDBOX);
+#if defined(__SANITIZE_ADDRESS__)
+	pyrun_cap_memory(sandbox.limits.memory_bytes); /* rlimits.c skips RLIMIT_AS here */
+#endif
 	pyrun_warmup();
 
 	char *buf = NULL, *json = NULL;

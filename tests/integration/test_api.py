@@ -1,0 +1,504 @@
+"""Integration tests: the real lessond on a free port, over HTTP.
+
+Run with Debian's python3: `LESSOND_BIN=build/lessond /usr/bin/python3
+tests/integration/test_api.py` (make integration does this).
+"""
+
+import ast
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lessond import BIN, SANITIZER, Server  # noqa: E402
+
+PYTHON = "/usr/bin/python3.11"  # Debian's build: the one the server embeds
+CONTRACT = {"status", "result", "stdout", "stderr", "truncated", "exception", "objects",
+            "memory", "time", "python", "message"}
+
+USERS = textwrap.dedent("""\
+    import tracemalloc
+
+    class RegularUser:
+        def __init__(self, name):
+            self.name = name
+
+    class SlotsUser:
+        __slots__ = ("name",)
+        def __init__(self, name):
+            self.name = name
+
+    def measure_peak_memory_use(f):
+        tracemalloc.start()
+        f()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak
+
+    (measure_peak_memory_use(lambda: RegularUser("Amir")),
+     measure_peak_memory_use(lambda: SlotsUser("Amir")))
+    """)
+
+POINTS = textwrap.dedent("""\
+    class Point:
+        {slots}
+        def __init__(self, x, y):
+            self.x = x
+            self.y = y
+
+    points = [Point(i, i) for i in range(100_000)]
+    """)
+
+# The standalone reference: the same snippet under a plain exec() in a fresh
+# Debian python3.11, traced around the exec unless it traces itself. It
+# imports nothing else, so the interpreter's free lists are as a plain
+# script leaves them.
+REFERENCE = textwrap.dedent("""\
+    import ast, builtins, sys, tracemalloc, types
+    code = open(sys.argv[1]).read()
+    tree = ast.parse(code, "<snippet>")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    body = compile(tree, "<snippet>", "exec")
+    expr = compile(last, "<snippet>", "eval") if last else None
+    main = types.ModuleType("__main__")
+    sys.modules["__main__"] = main
+    ns = main.__dict__
+    ns["__builtins__"] = builtins
+    trace = "tracemalloc" not in code
+    if trace:
+        tracemalloc.start()
+    exec(body, ns)
+    value = eval(expr, ns) if expr else None
+    memory = None
+    if trace:
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        memory = (peak, current)
+    print(repr((memory, repr(value))))
+    """)
+
+
+def standalone(code):
+    """What Debian's python3.11 reports for code, run on its own."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "snippet.py")
+        script = os.path.join(tmp, "reference.py")
+        with open(path, "w") as f:
+            f.write(code)
+        with open(script, "w") as f:
+            f.write(REFERENCE)
+        out = subprocess.run([PYTHON, "-I", "-S", script, path], text=True,
+                             capture_output=True, check=True)
+    memory, value = ast.literal_eval(out.stdout)
+    return {"memory": memory and {"peak_bytes": memory[0], "current_bytes": memory[1]},
+            "repr": value}
+
+
+class RunContract(unittest.TestCase):
+    """Every status of the run contract, against one server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--wall-ms", "3000", "--cpu-seconds", "1").__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def run_code(self, code, setup=None):
+        report = self.server.run(code, setup)
+        self.assertEqual(set(report) - {"message"}, CONTRACT - {"message"}, report)
+        return report
+
+    def test_ok_with_result_and_stdout(self):
+        r = self.run_code("x = 20 + 1\nprint('hi', x)\nx * 2")
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["result"], {"repr": "42", "type": "int"})
+        self.assertEqual(r["stdout"], "hi 21\n")
+        self.assertIsNone(r["exception"])
+        self.assertIsInstance(r["memory"]["peak_bytes"], int)
+        self.assertGreaterEqual(r["time"]["wall_ms"], 0)
+        self.assertRegex(r["python"], r"^3\.\d+\.\d+$")
+
+    def test_no_result_when_last_statement_is_not_an_expression(self):
+        r = self.run_code("x = {'name': 'Amir'}")
+        self.assertEqual(r["status"], "ok")
+        self.assertIsNone(r["result"])
+
+    def test_dict_result_repr(self):
+        r = self.run_code("class User:\n    def __init__(self, n):\n        self.name = n\n"
+                          "User('Amir').__dict__")
+        self.assertEqual(r["result"], {"repr": "{'name': 'Amir'}", "type": "dict"})
+
+    def test_stderr_and_fd_level_output(self):
+        r = self.run_code("import os, sys\nprint('e', file=sys.stderr)\nos.write(1, b'raw\\n')\n"
+                          "print('after')")
+        self.assertEqual(r["stderr"], "e\n")
+        self.assertEqual(r["stdout"], "raw\nafter\n")
+
+    def test_exception_with_snippet_line(self):
+        r = self.run_code("a = 1\nb = 2\nraise ValueError('bad value')")
+        self.assertEqual(r["status"], "error")
+        e = r["exception"]
+        self.assertEqual((e["type"], e["message"], e["line"]), ("ValueError", "bad value", 3))
+        self.assertIn('File "<snippet>", line 3', e["traceback"])
+        self.assertNotIn("lessond-runner", e["traceback"])
+
+    def test_exception_inside_function_reports_innermost_snippet_line(self):
+        r = self.run_code("def f():\n    return 1 / 0\n\nf()")
+        self.assertEqual(r["exception"]["type"], "ZeroDivisionError")
+        self.assertEqual(r["exception"]["line"], 2)
+
+    def test_syntax_error_line_and_offset(self):
+        r = self.run_code("x = 1\ndef f(:\n    pass")
+        e = r["exception"]
+        self.assertEqual(r["status"], "error")
+        self.assertEqual((e["type"], e["line"], e["offset"]), ("SyntaxError", 2, 7))
+        self.assertNotIn("ast.py", e["traceback"])
+
+    def test_attribute_error_names_attribute_and_object(self):
+        r = self.run_code(textwrap.dedent("""\
+            class Point:
+                __slots__ = ("x", "y")
+                def __init__(self, x, y):
+                    self.x = x
+                    self.y = y
+            origin = Point(0, 0)
+            origin.z = 1
+            """))
+        e = r["exception"]
+        self.assertEqual(e["type"], "AttributeError")
+        self.assertEqual(e["message"], "'Point' object has no attribute 'z'")
+        self.assertEqual(e["line"], 7)
+        self.assertEqual(e["name"], "z")
+        self.assertEqual(e["object"]["type"], "Point")
+        self.assertEqual(e["object"]["slots"], ["x", "y"])
+        self.assertFalse(e["object"]["has_dict"])
+
+    def test_attribute_error_on_read_of_unset_slot(self):
+        r = self.run_code("class P:\n    __slots__ = ('x',)\np = P()\np.x")
+        e = r["exception"]
+        self.assertEqual((e["type"], e["name"], e["line"]), ("AttributeError", "x", 4))
+        self.assertEqual(e["object"]["attrs"], {})
+
+    def test_objects_report_slots_dict_weakref_size_attrs(self):
+        r = self.run_code(textwrap.dedent("""\
+            class Base:
+                __slots__ = ("x",)
+            class Point(Base):
+                __slots__ = ("y", "__weakref__")
+            class Loose(Base):
+                pass
+            p = Point()
+            p.x, p.y = 1, "two"
+            q = Loose()
+            q.x = 3
+            q.extra = [4]
+            n = 5
+            Point
+            """))
+        objs = {o["name"]: o for o in r["objects"]}
+        self.assertEqual(set(objs), {"p", "q"})
+        self.assertEqual(objs["p"]["slots"], ["x", "y", "__weakref__"])
+        self.assertFalse(objs["p"]["has_dict"])
+        self.assertTrue(objs["p"]["weakrefable"])
+        self.assertEqual(objs["p"]["attrs"], {"x": "1", "y": "'two'"})
+        self.assertIsInstance(objs["p"]["size"], int)
+        self.assertTrue(objs["q"]["has_dict"])
+        self.assertTrue(objs["q"]["weakrefable"])
+        self.assertEqual(objs["q"]["attrs"], {"x": "3", "extra": "[4]"})
+
+    def test_result_instance_is_reported_as_object(self):
+        r = self.run_code("class P:\n    __slots__ = ('a',)\n    def __init__(self):\n"
+                          "        self.a = 1\nP()")
+        self.assertEqual(len(r["objects"]), 1)
+        self.assertTrue(r["objects"][0]["is_result"])
+        self.assertEqual(r["objects"][0]["type"], "P")
+
+    def test_setup_runs_first_silently(self):
+        setup = "class User:\n    __slots__ = ('name',)\nprint('setup output')\n"
+        r = self.run_code("u = User()\nu.name = 'Amir'\nu.name", setup=setup)
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["result"]["repr"], "'Amir'")
+        self.assertEqual(r["stdout"], "")
+
+    def test_setup_error_is_reported_as_setup_error(self):
+        r = self.run_code("1", setup="x = 1\nundefined_name")
+        self.assertEqual(r["status"], "error")
+        self.assertTrue(r["exception"]["in_setup"])
+        self.assertEqual(r["exception"]["type"], "NameError")
+        self.assertEqual(r["exception"]["line"], 2)
+
+    def test_cpu_timeout(self):
+        r = self.run_code("while True:\n    pass")
+        self.assertEqual(r["status"], "timeout")
+        self.assertIn("CPU", r["message"])
+
+    def test_wall_timeout(self):
+        started = time.monotonic()
+        r = self.run_code("import time\ntime.sleep(60)")
+        self.assertEqual(r["status"], "timeout")
+        self.assertIn("wall-clock", r["message"])
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_memory_limit(self):
+        r = self.run_code("chunks = []\nwhile True:\n    chunks.append(bytearray(10**7))")
+        self.assertEqual(r["status"], "memory_limit")
+        self.assertIn("MiB", r["message"])
+
+    def test_output_limit(self):
+        r = self.run_code("while True:\n    print('x' * 1000)")
+        self.assertEqual(r["status"], "output_limit")
+        self.assertTrue(r["truncated"])
+        self.assertLessEqual(len(r["stdout"]), 64 * 1024)
+        self.assertGreater(len(r["stdout"]), 60 * 1024)
+
+    def test_output_limit_through_os_write(self):
+        r = self.run_code("import os\nos.write(1, b'y' * 10**6)\n'done'")
+        self.assertEqual(r["status"], "output_limit")
+        self.assertTrue(r["truncated"])
+
+    def test_segfault_is_crashed(self):
+        r = self.run_code("import ctypes\nctypes.string_at(0)")
+        self.assertEqual(r["status"], "crashed")
+        self.assertIn("SIGSEGV", r["message"])
+
+    def test_os_exit_is_crashed_with_explanation(self):
+        r = self.run_code("import os\nos._exit(3)")
+        self.assertEqual(r["status"], "crashed")
+        self.assertIn("exit status 3", r["message"])
+
+    def test_each_run_gets_a_fresh_interpreter(self):
+        self.run_code("import sys\nsys.leaked = 1\nglobal_thing = 2")
+        r = self.run_code("import sys\n(hasattr(sys, 'leaked'), 'global_thing' in globals())")
+        self.assertEqual(r["result"]["repr"], "(False, False)")
+
+    def test_unicode_and_lone_surrogates_survive(self):
+        r = self.run_code("print('héllo ✓')\n'\\ud800'")
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["stdout"], "héllo ✓\n")
+        self.assertIn("ud800", r["result"]["repr"])
+
+
+class Fidelity(unittest.TestCase):
+    """Memory figures equal what Debian's python3.11 reports standalone."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def assert_same_bytes(self, ours, theirs):
+        if SANITIZER == "address":
+            # ASan's allocator puts the heap at high addresses, so ints made
+            # from addresses (type subclass keys) take one more 4-byte digit.
+            self.assertLessEqual(abs(ours - theirs), 64, (ours, theirs))
+        else:
+            self.assertEqual(ours, theirs)
+
+    def test_snippet_own_tracemalloc_regular_vs_slots_user(self):
+        ref = standalone(USERS)
+        r = self.server.run(USERS)
+        self.assertEqual(r["status"], "ok", r)
+        ours = ast.literal_eval(r["result"]["repr"])  # a tuple of two ints
+        theirs = ast.literal_eval(ref["repr"])
+        for a, b in zip(ours, theirs):
+            self.assert_same_bytes(a, b)
+        self.assertLess(ours[1], ours[0])
+        self.assertIsNone(r["memory"]["peak_bytes"])
+        self.assertIn("tracemalloc", r["memory"]["absent"])
+
+    def test_runner_peak_for_100k_points(self):
+        for slots in ("", '__slots__ = ("x", "y")'):
+            code = POINTS.format(slots=slots)
+            ref = standalone(code)["memory"]
+            r = self.server.run(code)
+            self.assertEqual(r["status"], "ok", r)
+            self.assert_same_bytes(r["memory"]["peak_bytes"], ref["peak_bytes"])
+            self.assert_same_bytes(r["memory"]["current_bytes"], ref["current_bytes"])
+            self.assertGreater(r["memory"]["peak_bytes"], 5_000_000)
+
+    def test_objects_inspected_after_memory(self):
+        # Reporting `u` calls hasattr(u, '__dict__'), which materialises the
+        # dict in 3.11; the figures must not include it.
+        code = "class U:\n    def __init__(self):\n        self.a = 1\nu = U()"
+        ref = standalone(code)["memory"]
+        r = self.server.run(code)
+        self.assertTrue(r["objects"][0]["has_dict"])
+        self.assert_same_bytes(r["memory"]["current_bytes"], ref["current_bytes"])
+
+
+class BadRequests(unittest.TestCase):
+    """Every malformed request gets a 4xx with {"error": ...}."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def expect_error(self, status, body, method="POST", path="/api/run"):
+        got, headers, raw = self.server.request(method, path, body)
+        self.assertEqual(got, status, raw)
+        self.assertEqual(headers.get("Content-Type"), "application/json")
+        error = json.loads(raw)["error"]
+        self.assertIsInstance(error, str)
+        self.assertTrue(error)
+        return error, headers
+
+    def test_malformed_json(self):
+        self.assertIn("JSON", self.expect_error(400, b'{"code": ')[0])
+
+    def test_not_an_object(self):
+        self.expect_error(400, b'["print(1)"]')
+
+    def test_missing_code(self):
+        self.assertIn("code", self.expect_error(400, b'{"setup": "x = 1"}')[0])
+
+    def test_wrong_types(self):
+        self.expect_error(400, b'{"code": 42}')
+        self.expect_error(400, b'{"code": "1", "setup": ["x"]}')
+
+    def test_nul_byte(self):
+        self.assertIn("NUL", self.expect_error(400, b'{"code": "x = 1\\u0000"}')[0])
+
+    def test_invalid_utf8(self):
+        self.expect_error(400, b'{"code": "x = \xff\xfe"}')
+
+    def test_empty_body(self):
+        self.expect_error(400, b"")
+
+    def test_oversized_body(self):
+        self.expect_error(413, b'{"code": "' + b"x" * (2 << 20) + b'"}')
+
+    def test_source_over_limit(self):
+        error, _ = self.expect_error(413, json.dumps({"code": "#" * 70000}).encode())
+        self.assertIn("65536", error)
+
+    def test_wrong_method(self):
+        _, headers = self.expect_error(405, None, method="GET")
+        self.assertEqual(headers.get("Allow"), "POST")
+
+    def test_unknown_api_route(self):
+        self.expect_error(404, None, method="GET", path="/api/nope")
+
+    def test_server_still_runs_after_bad_requests(self):
+        self.assertEqual(self.server.run("1 + 1")["result"]["repr"], "2")
+
+
+class Process(unittest.TestCase):
+    """The process shape: health, zygote recovery, overload, shutdown."""
+
+    def test_health_reports_layers_and_pool(self):
+        with Server("--pool-size", "3") as s:
+            h = s.health()
+            layers = h["sandbox"]["layers"]
+            for name in ("rlimits", "seccomp", "landlock"):
+                self.assertEqual(layers[name], "active", h)
+            self.assertTrue(h["sandbox"]["strict"])
+            self.assertEqual(h["pool"]["size"], 3)
+            self.assertRegex(h["python"], r"^3\.")
+            log = s.read_log()
+            self.assertIn("sandbox layer seccomp", log)
+
+    def test_zygote_killed_then_recovered(self):
+        with Server() as s:
+            old = s.health()["pool"]["zygote_pid"]
+            os.kill(old, signal.SIGKILL)
+            deadline = time.monotonic() + 1.0
+            recovered = False
+            while time.monotonic() < deadline and not recovered:
+                r = s.run("1 + 1")
+                recovered = r["status"] == "ok"
+            self.assertTrue(recovered, "no successful run within a second")
+            h = s.health()
+            self.assertNotEqual(h["pool"]["zygote_pid"], old)
+            self.assertEqual(h["pool"]["zygote_restarts"], 1)
+
+    def test_in_flight_run_gets_an_error_when_zygote_dies(self):
+        with Server() as s:
+            zygote = s.health()["pool"]["zygote_pid"]
+            box = {}
+            t = threading.Thread(target=lambda: box.update(r=s.run("import time\ntime.sleep(3)")))
+            t.start()
+            time.sleep(0.5)
+            os.kill(zygote, signal.SIGKILL)
+            t.join(15)
+            self.assertEqual(box["r"]["status"], "crashed")
+            self.assertIn("again", box["r"]["message"])
+            self.assertEqual(s.run("2 + 2")["result"]["repr"], "4")
+
+    def test_overload_gives_503_with_retry_after(self):
+        with Server("--pool-size", "1", "--queue-max", "1") as s:
+            body = json.dumps({"code": "import time\ntime.sleep(1.5)"}).encode()
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                futures = [pool.submit(s.request, "POST", "/api/run", body) for _ in range(4)]
+                results = [f.result() for f in futures]
+            statuses = sorted(r[0] for r in results)
+            self.assertIn(503, statuses)
+            self.assertIn(200, statuses)
+            busy = [r for r in results if r[0] == 503][0]
+            self.assertEqual(busy[1].get("Retry-After"), "1")
+            self.assertIn("busy", json.loads(busy[2])["error"])
+
+    def test_sigterm_lets_in_flight_runs_finish(self):
+        s = Server().__enter__()
+        try:
+            box = {}
+            t = threading.Thread(
+                target=lambda: box.update(r=s.run("import time\ntime.sleep(0.8)\n'finished'")))
+            t.start()
+            time.sleep(0.3)
+            code = s.stop(signal.SIGTERM)
+            t.join(10)
+            self.assertEqual(code, 0)
+            self.assertEqual(box["r"]["result"]["repr"], "'finished'")
+        finally:
+            s.__exit__(None, None, None)
+
+    def test_bad_flag_fails_fast(self):
+        out = subprocess.run([BIN, "--pool-size", "zero"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("--pool-size", out.stderr)
+
+    def test_help_lists_flags_and_environment(self):
+        out = subprocess.run([BIN, "--help"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0)
+        for flag in ("--port", "--bind", "--pool-size", "--cpu-seconds", "--wall-ms",
+                     "--memory-bytes", "--output-bytes", "--source-bytes",
+                     "--allow-weak-sandbox", "LESSOND_PORT"):
+            self.assertIn(flag, out.stdout)
+
+    def test_environment_configures_limits(self):
+        env = dict(os.environ, LESSOND_WALL_MS="700")
+        with Server(env=env) as s:
+            self.assertEqual(s.health()["limits"]["wall_ms"], 700)
+            r = s.run("import time\ntime.sleep(5)")
+            self.assertEqual(r["status"], "timeout")
+            self.assertLess(r["time"]["wall_ms"], 2000)
+
+    def test_concurrent_runs_all_answered(self):
+        with Server("--queue-max", "200") as s:
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                reports = list(pool.map(lambda i: s.run(f"{i} * 2"), range(100)))
+            self.assertEqual([r["result"]["repr"] for r in reports],
+                             [str(i * 2) for i in range(100)])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
