@@ -179,7 +179,8 @@ void config_usage(char *buf, size_t len)
 	    (size_t)snprintf(buf, len,
 	                     "usage: lessond [options]\n\n"
 	                     "Serves interactive Python lessons and runs learner code in a "
-	                     "sandbox.\nEvery option has an environment equivalent.\n\n");
+	                     "sandbox.\nEvery option has an environment equivalent.\n\n"
+	                     "  -h, --help             show this text\n");
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "  %-22s %-28s %s\n", opts[i].flag,
 		                         opts[i].env, opts[i].help);

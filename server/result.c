@@ -58,6 +58,14 @@ static void explain_status(json_t *r, const char *status, const struct result_co
 		set_message(r, text);
 	} else if (strcmp(status, "error") == 0) {
 		set_message(r, "The snippet raised an exception.");
+	} else if (strcmp(status, "timeout") == 0) {
+		snprintf(text, sizeof text,
+		         "The snippet hit a time limit (%d s of CPU, %.1f s in all).",
+		         ctx->cpu_seconds, ctx->wall_ms / 1000.0);
+		set_message(r, text);
+	} else if (strcmp(status, "crashed") == 0) {
+		set_message(r,
+		            "The runner failed before it could report the result. Run it again.");
 	}
 }
 
@@ -128,8 +136,8 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 	                                     "exception", "objects", "memory", "python"};
 	for (size_t i = 0; r && i < sizeof fields / sizeof *fields; i++) {
 		json_t *v = json_object_get(rep, fields[i]);
-		if (v)
-			json_object_set(r, fields[i], v);
+		if (v && !(json_is_null(v) && json_is_string(json_object_get(r, fields[i]))))
+			json_object_set(r, fields[i], v); /* a null text field keeps its default */
 	}
 	json_t *t = json_object_get(rep, "time");
 	if (r && json_is_number(json_object_get(t, "wall_ms")) &&

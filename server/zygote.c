@@ -135,6 +135,11 @@ static void child_main(int job_rd, int result_wr)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* A crash must end the child by its signal (reported as "crashed"),
+	 * even where a sanitizer runtime installed handlers of its own. */
+	const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+	for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++)
+		signal(fatal[i], SIG_DFL);
 	int out = memfd_create("stdout", 0);
 	int err = memfd_create("stderr", 0);
 	if (out < 0 || err < 0 || child_arrange_fds(job_rd, result_wr, out, err) < 0)
