@@ -19,9 +19,10 @@ SANITIZER = os.environ.get("SANITIZER", "")
 class Server:
     """A lessond process on 127.0.0.1 and a free port; stopped on exit."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, preexec_fn=None):
         self.args = list(args)
         self.env = env
+        self.preexec_fn = preexec_fn
         self.proc = None
         self.port = None
         self.log_path = None
@@ -34,7 +35,8 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [BIN, "--port", "0", "--port-file", port_file, *self.args],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if os.path.exists(port_file):

@@ -401,6 +401,53 @@ class BadRequests(unittest.TestCase):
         self.assertEqual(self.server.run("1 + 1")["result"]["repr"], "2")
 
 
+def deny_landlock():
+    """preexec_fn: a seccomp filter that makes Landlock look absent (ENOSYS)
+    for the server and everything it starts, as on an older kernel."""
+    import ctypes
+    import struct
+    ld_nr, jeq, ret = 0x20, 0x15, 0x06
+    code = [(ld_nr, 0, 0, 0),
+            (jeq, 0, 1, 444),                  # landlock_create_ruleset
+            (ret, 0, 0, 0x00050000 | 38),      # SECCOMP_RET_ERRNO | ENOSYS
+            (ret, 0, 0, 0x7FFF0000)]           # SECCOMP_RET_ALLOW
+    raw = b"".join(struct.pack("HBBI", *c) for c in code)
+    buf = ctypes.create_string_buffer(raw)
+    prog = struct.pack("HxxxxxxQ", len(code), ctypes.addressof(buf))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_char_p, ctypes.c_ulong,
+                           ctypes.c_ulong]
+    if libc.prctl(38, 1, None, 0, 0) or libc.prctl(22, 2, prog, 0, 0):  # NO_NEW_PRIVS, SECCOMP
+        raise OSError(ctypes.get_errno(), "cannot install the test filter")
+
+
+class Strictness(unittest.TestCase):
+    """A missing required layer stops the server, unless relaxed loudly."""
+
+    def test_refuses_to_start_without_landlock(self):
+        out = subprocess.run([BIN, "--port", "0"], capture_output=True, text=True, timeout=30,
+                             preexec_fn=deny_landlock)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertRegex(out.stderr, r"landlock +UNAVAILABLE \(required\)")
+        self.assertIn("refusing to start", out.stderr)
+
+    def test_allow_weak_sandbox_starts_and_says_so(self):
+        with Server("--allow-weak-sandbox", preexec_fn=deny_landlock) as s:
+            h = s.health()
+            self.assertEqual(h["sandbox"]["layers"]["landlock"], "unavailable")
+            self.assertEqual(h["sandbox"]["layers"]["seccomp"], "active")
+            self.assertEqual(h["status"], "degraded")
+            self.assertFalse(h["sandbox"]["strict"])
+            self.assertIn("WITHOUT it", s.read_log())
+            self.assertEqual(s.run("1 + 1")["result"]["repr"], "2")
+
+    def test_x32_system_calls_kill_the_child(self):
+        with Server() as s:
+            r = s.run("import ctypes\nctypes.CDLL(None).syscall(0x40000000 + 39)")
+            self.assertEqual(r["status"], "crashed")
+            self.assertIn("sandbox", r["message"])
+
+
 class Process(unittest.TestCase):
     """The process shape: health, zygote recovery, overload, shutdown."""
 
