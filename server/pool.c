@@ -75,6 +75,7 @@ struct pool {
 	struct child *slots;
 	int nslots;
 	size_t result_cap;
+	double queue_wait_ms; /* longest a run may wait for a child */
 
 	pthread_mutex_t lock; /* guards everything below */
 	struct queue queue;
@@ -418,10 +419,13 @@ static void zygote_readable(struct pool *p)
 			zygote_lost(p);
 			return;
 		}
-		if (m.type == ZMSG_CHILD && nfds == 3) {
+		if (m.type == ZMSG_CHILD) {
 			p->requested = p->requested > 0 ? p->requested - 1 : 0;
-			adopt_child(p, m.pid, fds);
-			continue;
+			if (nfds == 3) {
+				adopt_child(p, m.pid, fds);
+				continue;
+			}
+			log_warn("the zygote could not fork a child; asking again");
 		}
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
@@ -432,9 +436,33 @@ static void zygote_readable(struct pool *p)
 	}
 }
 
+/* Answers queued runs that waited longer than QUEUE_WAIT_MS for a child
+ * (the zygote cannot fork, or every child is stuck): never an endless wait. */
+static void expire_queue(struct pool *p, double now)
+{
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		struct job *job = queue_peek(&p->queue);
+		if (job && now - job->submitted > p->queue_wait_ms)
+			queue_pop(&p->queue);
+		else
+			job = NULL;
+		p->stats.queued = queue_len(&p->queue);
+		pthread_mutex_unlock(&p->lock);
+		if (!job)
+			return;
+		struct pool_outcome o = {.kind = OUTCOME_NO_RUNNER,
+		                         .queue_ms = now - job->submitted};
+		job->done(job->user, &o);
+		free(job->frame);
+		free(job);
+	}
+}
+
 /* Kills children past their wall limit; gives up on exits that never came. */
 static void check_deadlines(struct pool *p, double now)
 {
+	expire_queue(p, now);
 	for (int i = 0; i < p->nslots; i++) {
 		struct child *c = &p->slots[i];
 		if (c->state == SLOT_RUNNING && now >= c->deadline) {
@@ -449,7 +477,7 @@ static void check_deadlines(struct pool *p, double now)
 }
 
 /* Milliseconds until the nearest deadline, or -1 for none. */
-static int next_timeout(const struct pool *p, double now)
+static int next_timeout(struct pool *p, double now)
 {
 	double best = -1;
 	for (int i = 0; i < p->nslots; i++) {
@@ -460,6 +488,12 @@ static int next_timeout(const struct pool *p, double now)
 		if (best < 0 || left < best)
 			best = left;
 	}
+	pthread_mutex_lock(&p->lock);
+	const struct job *oldest = queue_peek(&p->queue);
+	double queued_left = oldest ? oldest->submitted + p->queue_wait_ms - now : -1;
+	pthread_mutex_unlock(&p->lock);
+	if (oldest && (best < 0 || queued_left < best))
+		best = queued_left;
 	if (best < 0)
 		return -1;
 	return best <= 0 ? 0 : (int)best + 1;
@@ -561,6 +595,7 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	p->nslots = cfg->pool_size * 4 + 8;
 	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
 	p->result_cap = (size_t)cfg->output_bytes * 6 + (1u << 20);
+	p->queue_wait_ms = 2.0 * cfg->wall_ms + 10000.0;
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->wake_tag.kind = TAG_WAKE;

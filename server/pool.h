@@ -12,11 +12,12 @@
 #include <sys/types.h>
 
 enum outcome_kind {
-	OUTCOME_RESULT,  /* the child wrote a framed result: json/json_len */
-	OUTCOME_TIMEOUT, /* the wall-clock limit passed; the child was SIGKILLed */
-	OUTCOME_DIED,    /* the child ended without a result: wstatus, cpu_ms */
-	OUTCOME_LOST,    /* the child ended and its exit status is unknown (zygote died) */
-	OUTCOME_TOO_BIG, /* the result frame exceeded the server's cap */
+	OUTCOME_RESULT,    /* the child wrote a framed result: json/json_len */
+	OUTCOME_TIMEOUT,   /* the wall-clock limit passed; the child was SIGKILLed */
+	OUTCOME_DIED,      /* the child ended without a result: wstatus, cpu_ms */
+	OUTCOME_LOST,      /* the child ended and its exit status is unknown (zygote died) */
+	OUTCOME_TOO_BIG,   /* the result frame exceeded the server's cap */
+	OUTCOME_NO_RUNNER, /* no child became free in time; the run never started */
 };
 
 struct pool_outcome {

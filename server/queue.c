@@ -37,6 +37,11 @@ void *queue_pop(struct queue *q)
 	return item;
 }
 
+void *queue_peek(const struct queue *q)
+{
+	return q->len ? q->items[q->head] : NULL;
+}
+
 size_t queue_len(const struct queue *q)
 {
 	return q->len;

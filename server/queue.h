@@ -19,6 +19,8 @@ void queue_free(struct queue *q);
 bool queue_push(struct queue *q, void *item);
 /* Removes and returns the oldest item, or NULL when empty. */
 void *queue_pop(struct queue *q);
+/* The oldest item without removing it, or NULL when empty. */
+void *queue_peek(const struct queue *q);
 size_t queue_len(const struct queue *q);
 
 #endif

@@ -162,6 +162,11 @@ static json_t *contract_from_death(const struct pool_outcome *o, const struct re
 		snprintf(text, sizeof text,
 		         "The runner restarted while this snippet ran, so its result was lost. "
 		         "Run it again.");
+	} else if (o->kind == OUTCOME_NO_RUNNER) {
+		snprintf(text, sizeof text,
+		         "No runner became free within %.0f s, so the snippet did not run. The "
+		         "server is overloaded or restarting; try again in a moment.",
+		         o->queue_ms / 1000.0);
 	} else if (o->kind == OUTCOME_TOO_BIG) {
 		status = "output_limit";
 		snprintf(text, sizeof text,

@@ -204,6 +204,15 @@ static int spawn_child(int sock)
 	return rc;
 }
 
+/* Tells the server a requested child will not come, after a pause so a
+ * persistent failure (fork refused) does not become a busy loop. */
+static void report_spawn_failure(int sock)
+{
+	usleep(50000);
+	struct zmsg m = {.type = ZMSG_CHILD, .pid = -1};
+	send_msg(sock, &m, NULL, 0);
+}
+
 /* Forks a child that only enters the sandbox and exits with the layer mask,
  * so HELLO reports exactly what a real child gets. */
 static unsigned probe_layers(void)
@@ -284,8 +293,9 @@ void zygote_main(int sock, const struct config *cfg)
 			if (n == 0)
 				_exit(0);
 			if (n == (ssize_t)sizeof m && m.type == ZMSG_WANT)
-				for (int i = 0; i < m.count && i < 64; i++)
-					spawn_child(sock);
+				for (int i = 0; i < m.count && i < 4096; i++)
+					if (spawn_child(sock) < 0)
+						report_spawn_failure(sock);
 		} else if (p[0].revents & (POLLHUP | POLLERR)) {
 			_exit(0);
 		}

@@ -454,6 +454,17 @@ static void test_outcome_lost(void **state)
 	json_decref(r);
 }
 
+/* A run that never got a child is "crashed" and says it did not run. */
+static void test_outcome_no_runner(void **state)
+{
+	(void)state;
+	json_t *r = from_death(OUTCOME_NO_RUNNER, 0, 0);
+	assert_contract(r);
+	assert_string_equal(str(r, "status"), "crashed");
+	assert_message(r, "did not run");
+	json_decref(r);
+}
+
 /* A report over the server's cap is "output_limit" with truncated true. */
 static void test_outcome_too_big(void **state)
 {
@@ -503,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_died_sandbox_exit),
 	    cmocka_unit_test(test_outcome_lost),
 	    cmocka_unit_test(test_outcome_too_big),
+	    cmocka_unit_test(test_outcome_no_runner),
 	    cmocka_unit_test(test_null_python_in_context),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
