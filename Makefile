@@ -5,7 +5,7 @@ CC ?= cc
 SANITIZER ?=
 BUILD := build$(if $(SANITIZER),/$(SANITIZER),)
 PKGS := libmicrohttpd jansson libseccomp python3-embed
-DEB_PACKAGES := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev \
+DEB_PACKAGES := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev uidmap \
 	python3-dev python3.11 libcmocka-dev clang-format curl util-linux
 PY := /usr/bin/python3
 

@@ -51,6 +51,12 @@ _perf = time.perf_counter
 _cpu = time.process_time
 
 
+def _is(value, kinds):
+    """isinstance() that never runs learner code: it looks at the real type,
+    not at a __class__ the learner may have made a property that raises."""
+    return issubclass(type(value), kinds)
+
+
 def _cap(text, limit):
     """Returns text cut to limit characters, marking the cut."""
     if len(text) > limit:
@@ -70,7 +76,7 @@ def _safe_repr(value, limit):
     """repr() of a learner value, never raising, always a str, capped."""
     def attempt():
         text = repr(value)
-        if not isinstance(text, str):
+        if not _is(text, str):
             return "<__repr__ returned a non-string>"
         return _cap(text, limit)
     return _safe(attempt, "<__repr__ raised an exception>")
@@ -88,7 +94,7 @@ def _declared_slots(t):
         declared = klass.__dict__.get("__slots__")
         if declared is None:
             continue
-        if isinstance(declared, str):
+        if _is(declared, str):
             declared = (declared,)
         for name in _safe(lambda: [str(n) for n in declared], []):
             if name not in names:
@@ -102,7 +108,7 @@ def _slot_values(obj, t):
     values = {}
     for klass in reversed(t.__mro__):
         for name, member in list(klass.__dict__.items()):
-            if not isinstance(member, types.MemberDescriptorType):
+            if not _is(member, types.MemberDescriptorType):
                 continue
             if len(values) >= ATTRS_MAX:
                 return values
@@ -124,9 +130,9 @@ def object_report(name, obj):
     attrs = _slot_values(obj, t)
     if has_dict:
         d = _safe(lambda: object.__getattribute__(obj, "__dict__"), None)
-        if isinstance(d, dict):
+        if _is(d, dict):
             for key, value in list(d.items())[:ATTRS_MAX]:
-                attrs[_safe_repr(key, 80) if not isinstance(key, str) else key] = _safe_repr(
+                attrs[_safe_repr(key, 80) if not _is(key, str) else key] = _safe_repr(
                     value, ATTR_REPR_MAX)
     size = _safe(lambda: sys.getsizeof(obj), None)
     return {
@@ -143,23 +149,28 @@ def object_report(name, obj):
 def _is_learner_instance(value):
     """True for instances of classes the learner defined (in setup or snippet)."""
     t = type(value)
-    if isinstance(value, (type, types.FunctionType, types.ModuleType, types.BuiltinFunctionType)):
+    if _is(value, (type, types.FunctionType, types.ModuleType, types.BuiltinFunctionType)):
         return False
-    return t.__dict__.get("__module__") == "__main__" or getattr(t, "__module__", None) == "__main__"
+    return type.__getattribute__(t, "__module__") == "__main__"
 
 
 def _objects(ns, has_result, value):
-    """Reports for learner-defined instances bound at top level, then the result."""
+    """Reports for learner-defined instances bound at top level, then the
+    result. An object whose inspection fails is left out, never the run."""
     found = []
     for name, bound in list(ns.items()):
         if len(found) >= OBJECTS_MAX:
             break
-        if isinstance(name, str) and not name.startswith("__") and _is_learner_instance(bound):
-            found.append(object_report(name, bound))
-    if has_result and _is_learner_instance(value) and len(found) < OBJECTS_MAX:
-        report = object_report(None, value)
-        report["is_result"] = True
-        found.append(report)
+        if _is(name, str) and not name.startswith("__") and _safe(
+                lambda: _is_learner_instance(bound), False):
+            report = _safe(lambda: object_report(name, bound), None)
+            if report is not None:
+                found.append(report)
+    if has_result and _safe(lambda: _is_learner_instance(value), False) and len(found) < OBJECTS_MAX:
+        report = _safe(lambda: object_report(None, value), None)
+        if report is not None:
+            report["is_result"] = True
+            found.append(report)
     return found
 
 
@@ -190,15 +201,15 @@ def exception_report(exc, where):
     }
     if where == "setup":
         report["in_setup"] = True
-    if isinstance(exc, SyntaxError):
+    if _is(exc, SyntaxError):
         report["message"] = _cap(str(exc.msg), 2000)
         report["line"] = exc.lineno
         report["offset"] = exc.offset
-    if isinstance(exc, SyntaxError):
+    if _is(exc, SyntaxError):
         report["traceback"] = _cap(_safe(
             lambda: "".join(traceback.format_exception_only(type(exc), exc)),
             "<traceback unavailable>"), TRACEBACK_MAX)
-    if isinstance(exc, AttributeError):
+    if _is(exc, AttributeError):
         name, obj = _attribute_error_target(exc, tb)
         report["name"] = name
         report["object"] = object_report(None, obj) if obj is not _MISSING else None
@@ -231,7 +242,7 @@ def _attribute_error_target(exc, tb):
     `p.z = 1` the failing expression is found from the instruction's source
     position and its object looked up in the frame."""
     name = _safe(lambda: exc.name, None)
-    if not isinstance(name, str):
+    if not _is(name, str):
         match = _NO_ATTRIBUTE.search(_safe(lambda: str(exc), ""))
         name = match.group(1) if match else None
     obj = _safe(lambda: exc.obj, None)
@@ -385,12 +396,12 @@ def run(code, setup, output_limit):
 
     if failure is not None:
         exc, where = failure
-        if isinstance(exc, MemoryError):
+        if _is(exc, MemoryError):
             ns.clear()
             exc.__traceback__ = None
             gc.collect()
             report["status"] = "memory_limit"
-        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        elif _is(exc, OSError) and exc.errno == errno.EFBIG:
             report["status"] = "output_limit"
         else:
             report["status"] = "error"

@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""Benchmarks lessond against the naive design (a fresh python process per run).
+
+Starts lessond on a free port, then for each snippet measures:
+  - latency over HTTP with 1 keep-alive connection (bench client, C),
+  - throughput with several connections,
+  - a fresh `python3.11 -I -c SNIPPET` per run, timed from spawn to exit,
+and prints a table, the naive/lessond ratio, and whether the targets are met.
+Missed targets are reported, never fatal: the machines are shared and noisy.
+The exit status is non-zero only when the benchmark itself could not run
+(server did not start or crashed, requests failed, bad arguments).
+
+Standard library only. Run it through `make bench`, or directly:
+  python3 bench/run.py --lessond build/lessond --client build/bench
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+TRIVIAL = "1+1"
+
+MEMORY_EXAMPLE = '''import tracemalloc
+
+class RegularUser:
+    def __init__(self, name):
+        self.name = name
+
+class SlotsUser:
+    __slots__ = ("name",)
+    def __init__(self, name):
+        self.name = name
+
+def measure_peak_memory_use(f):
+    tracemalloc.start()
+    f()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+(measure_peak_memory_use(lambda: RegularUser("Amir")), measure_peak_memory_use(lambda: SlotsUser("Amir")))
+'''
+
+SNIPPETS = [("trivial", TRIVIAL), ("memory", MEMORY_EXAMPLE)]
+
+# Targets (DESIGN.md §7 and the bench brief).
+TARGET_P50_MS = 0.5
+TARGET_RATIO = 30.0
+TARGET_RPS = 1000.0
+
+
+class BenchError(Exception):
+    """The benchmark could not run; the message says why."""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Server:
+    """One lessond process on a free port, its log in a temporary directory."""
+
+    def __init__(self, binary, pool_size, tmpdir, extra_args):
+        self.binary = binary
+        self.port_file = os.path.join(tmpdir, "port")
+        self.log_path = os.path.join(tmpdir, "lessond.log")
+        self.args = [binary, "--port", "0", "--port-file", self.port_file,
+                     "--pool-size", str(pool_size)] + extra_args
+        self.proc = None
+        self.port = None
+
+    def start(self, timeout=30.0):
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError("lessond exited during start-up (%s)\n%s"
+                                 % (describe_exit(self.proc.returncode), self.log_tail()))
+            try:
+                with open(self.port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    break
+            except (FileNotFoundError, ValueError):
+                pass
+            time.sleep(0.02)
+        else:
+            raise BenchError("lessond wrote no port file within %.0f s\n%s"
+                             % (timeout, self.log_tail()))
+        # Wait until the pool has its children waiting.
+        while time.monotonic() < deadline:
+            health = self.health()
+            if health and health.get("pool", {}).get("ready", 0) >= 1:
+                return health
+            time.sleep(0.02)
+        raise BenchError("lessond's pool never became ready\n" + self.log_tail())
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def health(self):
+        try:
+            with urllib.request.urlopen(self.url("/api/health"), timeout=5) as r:
+                return json.load(r)
+        except (OSError, ValueError):
+            return None
+
+    def run_once(self, code):
+        req = urllib.request.Request(self.url("/api/run"),
+                                     data=json.dumps({"code": code}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, grace=5.0):
+        """SIGTERM, then SIGKILL after `grace` seconds. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                log("lessond did not stop within %.0f s of SIGTERM; sending SIGKILL" % grace)
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+        return self.proc.returncode
+
+    def log_tail(self, lines=15):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                tail = f.read().splitlines()[-lines:]
+        except OSError:
+            return ""
+        return "lessond log (last lines):\n  " + "\n  ".join(tail)
+
+
+def describe_exit(code):
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return "killed by %s" % signal.Signals(-code).name
+        except ValueError:
+            return "killed by signal %d" % -code
+    return "exit status %d" % code
+
+
+def run_client(client, port, body_file, connections, requests, warmup, pause_us=0):
+    cmd = [client, "--port", str(port), "--body-file", body_file,
+           "--connections", str(connections), "--requests", str(requests),
+           "--warmup", str(warmup), "--path", "/api/run", "--pause-us", str(pause_us)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        report = json.loads(p.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise BenchError("bench client gave no report (%s): %s"
+                         % (describe_exit(p.returncode), p.stderr.strip()))
+    if p.returncode != 0 or report.get("failures"):
+        raise BenchError("bench client: %d of %d requests failed: %s"
+                         % (report.get("failures", -1), requests, p.stderr.strip()))
+    return report
+
+
+def percentile(sorted_values, p):
+    """Nearest-rank percentile, as the C client computes it."""
+    n = len(sorted_values)
+    rank = max(1, min(n, -(-p * n // 100)))
+    return sorted_values[int(rank) - 1]
+
+
+def run_naive(python, code, runs, warmup):
+    """Times `python -I -c code` from spawn to exit, `runs` times."""
+    times = []
+    for i in range(warmup + runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen([python, "-I", "-c", code], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, err = p.communicate()
+        t1 = time.perf_counter()
+        if p.returncode != 0:
+            raise BenchError("%s -I -c failed (%s): %s"
+                             % (python, describe_exit(p.returncode), err.decode(errors="replace")))
+        if i >= warmup:
+            times.append((t1 - t0) * 1e3)
+    times.sort()
+    return {"runs": runs, "p50_ms": percentile(times, 50), "p90_ms": percentile(times, 90),
+            "p99_ms": percentile(times, 99), "max_ms": times[-1],
+            "mean_ms": statistics.fmean(times)}
+
+
+def machine_facts(naive_python):
+    facts = {}
+    facts["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    facts["nproc"] = len(os.sched_getaffinity(0))
+    facts["cpus"] = os.cpu_count()
+    u = os.uname()
+    facts["kernel"] = "%s %s %s" % (u.sysname, u.release, u.machine)
+    facts["cpu_model"] = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    facts["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    facts["loadavg"] = " ".join("%.2f" % x for x in os.getloadavg())
+    try:
+        facts["naive_python"] = subprocess.run(
+            [naive_python, "-I", "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True, text=True, timeout=30).stdout.strip() or "?"
+    except OSError:
+        facts["naive_python"] = "not found"
+    facts["driver_python"] = platform.python_version()
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    facts["os"] = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        facts["os"] = "?"
+    return facts
+
+
+def fmt_ms(x):
+    return "%.3f" % x if x < 10 else "%.1f" % x
+
+
+def print_report(facts, health, args, results):
+    layers = health.get("sandbox", {}).get("layers", {})
+    active = [k for k, v in layers.items() if v == "active"]
+    inactive = [k for k, v in layers.items() if v != "active"]
+    print()
+    print("lessond benchmark, %s" % facts["date"])
+    print("machine: %d CPUs usable (%d online), %s, %s, %s"
+          % (facts["nproc"], facts["cpus"], facts["kernel"], facts.get("os", "?"),
+             facts["cpu_model"]))
+    print("load average before the run: %s" % facts["loadavg"])
+    print("python: lessond embeds %s; fresh-process baseline %s %s; this driver %s"
+          % (health.get("python", "?"), args.naive_python, facts["naive_python"],
+             facts["driver_python"]))
+    print("server: --pool-size %d; sandbox layers active: %s%s"
+          % (args.pool_size, ", ".join(active) or "none",
+             "; inactive: " + ", ".join(inactive) if inactive else ""))
+    print("runs: lessond %d after %d warm-up on 1 connection, %d on %d connections "
+          "(after %d warm-up);" % (args.requests, args.warmup, args.throughput_requests,
+                                   args.connections, args.warmup))
+    print("      %d on 1 connection %g ms apart (the server at rest between runs);"
+          % (args.rest_requests, args.rest_pause_ms))
+    print("      fresh process %d, one at a time, after 5 warm-up, timed from spawn to exit"
+          % args.naive_runs)
+    print()
+    head = "%-34s %8s %8s %8s %8s %9s" % ("latency in ms", "p50", "p90", "p99", "max", "runs/s")
+    print(head)
+    print("-" * len(head))
+    titles = {"trivial": "trivial: 1+1", "memory": "memory example: RegularUser/SlotsUser"}
+    for name, r in results.items():
+        print(titles.get(name, name))
+        rows = (("lessond, 1 connection", r["single"], r["single"]["rps"]),
+                ("lessond, 1 conn., %g ms apart" % args.rest_pause_ms, r["rest"], None),
+                ("lessond, %d connections" % args.connections, r["multi"], r["multi"]["rps"]),
+                ("fresh %s -I -c" % os.path.basename(args.naive_python), r["naive"],
+                 1e3 / r["naive"]["mean_ms"]))
+        for label, m, rps in rows:
+            print("  %-32s %8s %8s %8s %8s %9s" % (label, fmt_ms(m["p50_ms"]), fmt_ms(m["p90_ms"]),
+                                                  fmt_ms(m["p99_ms"]), fmt_ms(m["max_ms"]),
+                                                  "{:,.0f}".format(rps) if rps else "-"))
+    print()
+    print("naive/lessond (fresh-process p50 / lessond 1-connection p50): " + ", ".join(
+        "%s %.1fx" % (name, r["naive"]["p50_ms"] / r["single"]["p50_ms"])
+        for name, r in results.items()))
+    for name, r in results.items():
+        check = r["check"]
+        res = (check.get("result") or {}).get("repr")
+        mem = check.get("memory") or {}
+        print("check %-8s status %s, result %s, memory peak %s, in-child wall %s ms"
+              % (name, check.get("status"), res, mem.get("peak_bytes"),
+                 (check.get("time") or {}).get("wall_ms")))
+    print()
+    t = results.get("trivial")
+    if t:
+        p50 = t["single"]["p50_ms"]
+        ratio = t["naive"]["p50_ms"] / p50
+        rps = t["multi"]["rps"]
+        targets = [
+            (p50 <= TARGET_P50_MS, "trivial p50 over HTTP <= %.1f ms" % TARGET_P50_MS,
+             "%.3f ms" % p50),
+            (ratio >= TARGET_RATIO, "trivial p50 >= %.0fx faster than a fresh process"
+             % TARGET_RATIO, "%.1fx" % ratio),
+            (rps >= TARGET_RPS, "trivial throughput with %d clients >= %s runs/s"
+             % (args.connections, "{:,.0f}".format(TARGET_RPS)), "{:,.0f} runs/s".format(rps)),
+        ]
+        print("targets")
+        for ok, what, got in targets:
+            print("  %-8s %-52s %s" % ("met" if ok else "NOT MET", what, got))
+        missed = sum(1 for ok, _, _ in targets if not ok)
+        if missed:
+            print("  (%d target(s) missed; reported, not fatal: shared machines are noisy)" % missed)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lessond", default="build/lessond", help="server binary")
+    ap.add_argument("--client", default="build/bench", help="bench client binary")
+    ap.add_argument("--pool-size", type=int, default=2, help="lessond --pool-size (2)")
+    ap.add_argument("--requests", type=int, default=2000, help="1-connection runs (2000)")
+    ap.add_argument("--warmup", type=int, default=200, help="warm-up runs before each (200)")
+    ap.add_argument("--connections", type=int, default=4, help="throughput connections (4)")
+    ap.add_argument("--throughput-requests", type=int, default=4000,
+                    help="runs in the throughput test (4000)")
+    ap.add_argument("--rest-requests", type=int, default=300,
+                    help="runs spaced --rest-pause-ms apart on 1 connection (300)")
+    ap.add_argument("--rest-pause-ms", type=float, default=5.0,
+                    help="idle time between those runs (5)")
+    ap.add_argument("--naive-runs", type=int, default=100, help="fresh-process runs (100)")
+    ap.add_argument("--naive-python", default="/usr/bin/python3.11",
+                    help="interpreter of the naive design (/usr/bin/python3.11)")
+    ap.add_argument("--server-arg", action="append", default=[],
+                    help="extra lessond argument (repeatable), e.g. --server-arg=--log-level=warn")
+    ap.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    args = ap.parse_args()
+
+    for path in (args.lessond, args.client):
+        if not os.access(path, os.X_OK):
+            log("run.py: %s is not an executable (run `make all build/bench`)" % path)
+            return 2
+    facts = machine_facts(args.naive_python)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="lessond-bench-") as tmp:
+        server = Server(args.lessond, args.pool_size, tmp, args.server_arg)
+        exit_code = None
+        try:
+            log("starting %s" % " ".join(server.args))
+            health = server.start()
+            log("lessond on port %d, pool ready" % server.port)
+            for name, code in SNIPPETS:
+                body_file = os.path.join(tmp, name + ".json")
+                with open(body_file, "w") as f:
+                    json.dump({"code": code}, f)
+                check = server.run_once(code)
+                if check.get("status") != "ok":
+                    raise BenchError("snippet %s did not run: %s" % (name, json.dumps(check)[:400]))
+                log("%s: 1 connection, %d runs" % (name, args.requests))
+                single = run_client(args.client, server.port, body_file, 1, args.requests,
+                                    args.warmup)
+                log("%s: %d connections, %d runs" % (name, args.connections,
+                                                     args.throughput_requests))
+                multi = run_client(args.client, server.port, body_file, args.connections,
+                                   args.throughput_requests, args.warmup)
+                log("%s: 1 connection, %d runs %g ms apart" % (name, args.rest_requests,
+                                                               args.rest_pause_ms))
+                rest = run_client(args.client, server.port, body_file, 1, args.rest_requests,
+                                  20, int(args.rest_pause_ms * 1000))
+                if not server.alive():
+                    raise BenchError("lessond died during the run")
+                log("%s: %d fresh %s processes" % (name, args.naive_runs, args.naive_python))
+                naive = run_naive(args.naive_python, code, args.naive_runs, 5)
+                results[name] = {"single": single, "multi": multi, "rest": rest, "naive": naive,
+                                 "check": check}
+            health = server.health() or health
+        except BenchError as e:
+            log("run.py: %s" % e)
+            if server.proc is not None and server.proc.poll() is not None:
+                log("lessond %s\n%s" % (describe_exit(server.proc.returncode), server.log_tail()))
+            return 1
+        finally:
+            exit_code = server.stop()
+        print_report(facts, health, args, results)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"facts": facts, "results": results, "health": health}, f, indent=1)
+        print()
+        if exit_code not in (0, -signal.SIGTERM):
+            print("lessond on SIGTERM: %s (expected a clean exit)" % describe_exit(exit_code))
+            print(server.log_tail())
+            return 1
+        print("lessond stopped cleanly on SIGTERM")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+/* lesson.h: a lesson as parsed from its Markdown file. Pure data and the
+ * parser (lesson_parse.c); rendering and JSON live in lessons.c.
+ *
+ * File format (see lessons/README.md): front matter between "---" lines,
+ * then Markdown prose with fenced code blocks whose info string names a
+ * step kind ("python example id=make-user") or a part of the step before it
+ * ("python check", "text hint", "python solution", "python variant",
+ * "text output", "text explain"). */
+#ifndef LESSOND_LESSON_H
+#define LESSOND_LESSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum step_kind { STEP_EXAMPLE, STEP_PREDICT, STEP_GOAL, STEP_EXPERIMENT };
+
+/* A block attached to a step: a check, a hint, a variant. */
+struct part {
+	char *text;  /* owned */
+	char *label; /* owned: a check's message, a variant's name; may be NULL */
+	int line;    /* where the block starts (1-based) */
+};
+
+struct part_list {
+	struct part *items;
+	size_t len, cap;
+};
+
+struct step {
+	enum step_kind kind;
+	char *id;       /* owned; unique within the lesson */
+	char *code;     /* owned: the code, starter code (goal) or workload (experiment) */
+	char *prose;    /* owned: Markdown between the previous step and this one */
+	int line;       /* line of the opening fence */
+	char *raises;   /* owned or NULL: exception an example or predict is declared to raise */
+	char *answer;   /* owned or NULL: the author's answer to a predict step */
+	char *output;   /* owned or NULL: declared stdout of an example */
+	char *explain;  /* owned or NULL: explanation shown after a prediction */
+	char *solution; /* owned or NULL: a goal's solution */
+	bool chain;     /* earlier definitions: does this step's code join later setups? */
+	struct part_list checks;   /* goal: hidden checks, label = message */
+	struct part_list hints;    /* goal: graded hints */
+	struct part_list variants; /* experiment: label = variant name */
+	long *sizes;               /* experiment: the sizes N */
+	size_t nsizes;
+};
+
+struct lesson {
+	char *file; /* owned: path as given to the parser */
+	char *id, *title, *summary;
+	int order;
+	char **builds_on; /* owned array of owned ids */
+	size_t nbuilds_on;
+	char *intro; /* owned: Markdown before the first step (after the front matter) */
+	char *outro; /* owned: Markdown after the last step */
+	struct step *steps;
+	size_t nsteps;
+};
+
+/* Parses one lesson file's text (len bytes). Returns 0 with *out filled
+ * (caller frees with lesson_free), or -1 with err holding
+ * "file:line: what is wrong". Nothing is left allocated on error. */
+int lesson_parse(const char *file, const char *text, size_t len, struct lesson *out, char *err,
+                 size_t errlen);
+
+void lesson_free(struct lesson *lesson);
+
+/* Name of a step kind ("example", ...). */
+const char *step_kind_name(enum step_kind kind);
+
+/* The setup for running step `index`: the code of every earlier step of the
+ * lesson that chains (examples without a declared exception, unless marked
+ * chain=no; goals contribute their solution), joined by blank lines. Returns
+ * a malloc'd string the caller frees, or NULL when out of memory. */
+char *lesson_setup_for(const struct lesson *lesson, size_t index);
+
+#endif
