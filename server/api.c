@@ -71,8 +71,8 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
 	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
 	memcpy(call->python, st.python, sizeof call->python);
-	enum pool_submit_result rc = pool_submit(api->pool, run.code, run.code_len, run.setup,
-	                                         run.setup_len, run_done, call);
+	struct run_input in = {run.code, run.code_len, run.setup, run.setup_len, NULL, 0};
+	enum pool_submit_result rc = pool_submit(api->pool, &in, run_done, call);
 	run_request_free(&run);
 	if (rc == POOL_QUEUED)
 		return HANDLER_PENDING;

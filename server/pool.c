@@ -643,32 +643,38 @@ fail:
 	return NULL;
 }
 
-/* Builds the job frame (header, code, setup) in one buffer. */
-static struct job *job_new(const char *code, size_t code_len, const char *setup, size_t setup_len)
+/* Builds the job frame (header, code, setup, extra) in one buffer. */
+static struct job *job_new(const struct run_input *in)
 {
 	struct job *job = calloc(1, sizeof *job);
-	struct job_header h = {JOB_MAGIC, (uint32_t)code_len, (uint32_t)setup_len, 0};
+	struct job_header h = {JOB_MAGIC, (uint32_t)in->code_len, (uint32_t)in->setup_len,
+	                       (uint32_t)in->extra_len};
 	if (!job)
 		return NULL;
-	job->len = sizeof h + code_len + setup_len;
+	job->len = sizeof h + in->code_len + in->setup_len + in->extra_len;
 	job->frame = malloc(job->len);
 	if (!job->frame) {
 		free(job);
 		return NULL;
 	}
-	memcpy(job->frame, &h, sizeof h);
-	memcpy(job->frame + sizeof h, code, code_len);
-	if (setup_len)
-		memcpy(job->frame + sizeof h + code_len, setup, setup_len);
+	char *at = job->frame;
+	memcpy(at, &h, sizeof h);
+	at += sizeof h;
+	memcpy(at, in->code, in->code_len);
+	at += in->code_len;
+	if (in->setup_len)
+		memcpy(at, in->setup, in->setup_len);
+	at += in->setup_len;
+	if (in->extra_len)
+		memcpy(at, in->extra, in->extra_len);
 	job->submitted = now_ms();
 	return job;
 }
 
-enum pool_submit_result pool_submit(struct pool *p, const char *code, size_t code_len,
-                                    const char *setup, size_t setup_len, pool_done_fn done,
+enum pool_submit_result pool_submit(struct pool *p, const struct run_input *in, pool_done_fn done,
                                     void *user)
 {
-	struct job *job = job_new(code, code_len, setup, setup_len);
+	struct job *job = job_new(in);
 	if (!job)
 		return POOL_NOMEM;
 	job->done = done;

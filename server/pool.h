@@ -49,6 +49,16 @@ struct pool_stats {
 
 enum pool_submit_result { POOL_QUEUED, POOL_FULL, POOL_STOPPING, POOL_NOMEM };
 
+/* What one run executes. All borrowed; pool_submit copies them. */
+struct run_input {
+	const char *code;
+	size_t code_len;
+	const char *setup; /* may be NULL when setup_len is 0 */
+	size_t setup_len;
+	const char *extra; /* verdict request for the runner (JSON), or NULL */
+	size_t extra_len;
+};
+
 struct pool;
 
 /* Starts the zygote (re-executing `exe`), waits for it to report ready, and
@@ -56,11 +66,10 @@ struct pool;
  * start, or (strict mode) a required sandbox layer is missing. */
 struct pool *pool_start(const struct config *cfg, const char *exe, char *err, size_t errlen);
 
-/* Queues one run. Copies code and setup. On POOL_QUEUED, done(user, ...) will
+/* Queues one run. Copies the input. On POOL_QUEUED, done(user, ...) will
  * be called exactly once; on any other result it is never called. */
-enum pool_submit_result pool_submit(struct pool *pool, const char *code, size_t code_len,
-                                    const char *setup, size_t setup_len, pool_done_fn done,
-                                    void *user);
+enum pool_submit_result pool_submit(struct pool *pool, const struct run_input *in,
+                                    pool_done_fn done, void *user);
 
 /* Copies a consistent snapshot of the counters. */
 void pool_stats(struct pool *pool, struct pool_stats *out);

@@ -24,13 +24,14 @@ struct zmsg {
 	char text[64]; /* HELLO: python version, or the reason the zygote failed */
 };
 
-/* Job frame: header, then code_len bytes of code, then setup_len bytes. */
+/* Job frame: header, then code_len bytes of code, setup_len bytes of setup,
+ * and extra_len bytes of a verdict request (JSON; empty for a plain run). */
 #define JOB_MAGIC 0x4c534e31u /* "LSN1" */
 struct job_header {
 	uint32_t magic;
 	uint32_t code_len;
 	uint32_t setup_len;
-	uint32_t reserved;
+	uint32_t extra_len;
 };
 
 /* Result frame from a child: a uint32 length, then that many bytes of JSON. */

@@ -149,10 +149,11 @@ static int runner_failed(char **out, size_t *out_len)
 }
 
 int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup_len,
-              long output_limit, char **out, size_t *out_len)
+              const char *extra, size_t extra_len, long output_limit, char **out, size_t *out_len)
 {
-	PyObject *args = Py_BuildValue("(s#s#l)", code, (Py_ssize_t)code_len, setup,
-	                               (Py_ssize_t)setup_len, output_limit); /* new */
+	PyObject *args =
+	    Py_BuildValue("(s#s#ls#)", code, (Py_ssize_t)code_len, setup, (Py_ssize_t)setup_len,
+	                  output_limit, extra, (Py_ssize_t)extra_len); /* new */
 	if (!args)
 		return runner_failed(out, out_len);
 	PyObject *json = PyObject_CallObject(runner_run, args); /* new */

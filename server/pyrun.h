@@ -26,11 +26,12 @@ pid_t pyrun_fork(void);
 void pyrun_warmup(void);
 
 /* In a child: runs setup then code, returns the run contract as JSON in a
- * malloc'd buffer the caller frees (*out, *out_len). Returns 0, or -1 when
+ * malloc'd buffer the caller frees (*out, *out_len). `extra` is the lesson
+ * engine's verdict request (JSON, may be empty). Returns 0, or -1 when
  * the runner itself failed; then *out holds a minimal JSON status object
  * ("memory_limit" when Python ran out of memory, else "crashed"). */
 int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup_len,
-              long output_limit, char **out, size_t *out_len);
+              const char *extra, size_t extra_len, long output_limit, char **out, size_t *out_len);
 
 /* In a child, before any job: caps the memory CPython may allocate at
  * `bytes` through its allocator hooks (MemoryError beyond). Used where

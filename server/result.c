@@ -110,6 +110,9 @@ static bool report_well_typed(json_t *rep)
 	v = json_object_get(rep, "time");
 	if (v && !json_is_object(v))
 		return false;
+	v = json_object_get(rep, "verdict"); /* only when the lesson engine asked */
+	if (v && !json_is_object(v))
+		return false;
 	return true;
 }
 
@@ -132,8 +135,9 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 	json_t *r = contract_empty(status, ctx);
 	if (r)
 		explain_status(r, status, ctx);
-	static const char *const fields[] = {"result",    "stdout",  "stderr", "truncated",
-	                                     "exception", "objects", "memory", "python"};
+	static const char *const fields[] = {"result",    "stdout",    "stderr",
+	                                     "truncated", "exception", "objects",
+	                                     "memory",    "python",    "verdict"};
 	for (size_t i = 0; r && i < sizeof fields / sizeof *fields; i++) {
 		json_t *v = json_object_get(rep, fields[i]);
 		if (v && !(json_is_null(v) && json_is_string(json_object_get(r, fields[i]))))

@@ -334,9 +334,11 @@ def _compile_snippet(code):
     return body, expr
 
 
-def run(code, setup, output_limit):
+def run(code, setup, output_limit, extra=""):
     """Runs setup (silently) then code in a fresh __main__, and returns the run
-    contract as UTF-8 JSON bytes. Never raises for anything the learner does."""
+    contract as UTF-8 JSON bytes. Never raises for anything the learner does.
+    `extra` (JSON, from the lesson engine) asks for a verdict after the run:
+    {"predict": answer} or {"checks": [{"code": ..., "message": ...}]}."""
     report = {
         "status": "ok", "result": None, "stdout": "", "stderr": "", "truncated": False,
         "exception": None, "objects": [], "memory": None,
@@ -369,7 +371,7 @@ def run(code, setup, output_limit):
         except BaseException as exc:  # SyntaxError, ValueError, RecursionError, MemoryError
             failure = (exc, "snippet")
 
-    value = None
+    value = raised = None
     tracing = "tracemalloc" not in code and "tracemalloc" not in (setup or "")
     memory = None
     if failure is None:
@@ -406,6 +408,7 @@ def run(code, setup, output_limit):
         else:
             report["status"] = "error"
         report["exception"] = exception_report(exc, where)
+        raised = exc if where == "snippet" and report["status"] == "error" else None
         failure = exc = None
     elif expr is not None:
         report["result"] = {"repr": _safe_repr(value, REPR_MAX),
@@ -415,6 +418,9 @@ def run(code, setup, output_limit):
 
     if report["status"] != "memory_limit":
         report["objects"] = _objects(ns, expr is not None and report["exception"] is None, value)
+    if extra and report["status"] in ("ok", "error"):
+        report["verdict"] = _safe(lambda: verdict(json.loads(extra), ns, report, value, raised),
+                                  {"error": "the checks could not run"})
 
     out, out_cut = _read_output(STDOUT_FD, output_limit)
     err, err_cut = _read_output(STDERR_FD, output_limit)
@@ -423,6 +429,106 @@ def run(code, setup, output_limit):
     if report["truncated"] and report["status"] in ("ok", "error"):
         report["status"] = "output_limit"
     return json.dumps(_clean(report), ensure_ascii=False).encode("utf-8")
+
+
+def _cell(source, ns, filename):
+    """Runs source like a REPL cell in ns; returns the last expression's value
+    (None when there is none)."""
+    tree = ast.parse(source, filename)
+    last = None
+    if tree.body and _is(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, filename, "exec"), ns)
+    return eval(compile(last, filename, "eval"), ns) if last is not None else None
+
+
+def _raises(kind, fn, *args, **kwargs):
+    """Check helper: True when fn(*args, **kwargs) raises `kind`."""
+    try:
+        fn(*args, **kwargs)
+    except kind:
+        return True
+    return False
+
+
+def _peak(fn, *args, **kwargs):
+    """Check helper: tracemalloc's peak, in bytes, while fn runs."""
+    was = tracemalloc.is_tracing()
+    if was:
+        tracemalloc.stop()
+    tracemalloc.start()
+    try:
+        fn(*args, **kwargs)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _same(answer, actual):
+    """Compares a learner's evaluated answer with the real value: ==, then
+    repr as the fallback (so floats, sets and objects with __eq__ quirks
+    still match when they print the same)."""
+    try:
+        if answer == actual:
+            return True
+    except BaseException:  # noqa: B036
+        pass
+    return _safe_repr(answer, REPR_MAX) == _safe_repr(actual, REPR_MAX)
+
+
+def _judge_prediction(answer, ns, value, raised):
+    """Evaluates the learner's answer and compares it with what happened."""
+    text = answer.strip()
+    if raised is not None:
+        kind = type(raised)
+        names = {c.__name__ for c in kind.__mro__ if issubclass(c, BaseException)}
+        short = text.split(":")[0].strip()
+        ok = short in names and short not in ("BaseException", "Exception", "object")
+        return {"correct": ok, "expected": {"exception": kind.__name__,
+                                            "message": _safe(lambda: str(raised), "")}}
+    expected = {"repr": _safe_repr(value, REPR_MAX), "type": _type_name(type(value))}
+    try:
+        guess = eval(compile(text, "<answer>", "eval"), dict(ns))
+    except BaseException:  # noqa: B036 - not Python: compare the text itself
+        ok = text in (expected["repr"], _safe(lambda: str(value), None))
+        return {"correct": ok, "expected": expected}
+    if _is(guess, type) and issubclass(guess, BaseException):
+        return {"correct": False, "expected": expected,
+                "note": "nothing was raised"}
+    return {"correct": _same(guess, value), "expected": expected}
+
+
+def _judge_checks(checks, ns, raised):
+    """Runs each hidden check after the learner's code, in a copy of its
+    namespace with the helpers raises() and peak(). A check passes when it
+    does not raise and its last expression (if any) is truthy."""
+    results = []
+    for check in checks:
+        message = check.get("message") or "a hidden check"
+        if raised is not None:
+            results.append({"message": message, "passed": False,
+                            "error": "your code raised " + type(raised).__name__})
+            continue
+        scope = dict(ns)
+        scope.update(raises=_raises, peak=_peak)
+        try:
+            outcome = _cell(check["code"], scope, "<check>")
+            passed = outcome is None or bool(outcome)
+            results.append({"message": message, "passed": passed})
+        except BaseException as exc:  # noqa: B036
+            results.append({"message": message, "passed": False,
+                            "error": "%s: %s" % (type(exc).__name__,
+                                                 _cap(_safe(lambda: str(exc), ""), 300))})
+    return {"correct": all(r["passed"] for r in results), "checks": results}
+
+
+def verdict(spec, ns, report, value, raised):
+    """The lesson engine's verdict for a predict answer or a goal's checks."""
+    if "predict" in spec:
+        return _judge_prediction(str(spec["predict"]), ns, value, raised)
+    if "checks" in spec:
+        return _judge_checks(spec["checks"], ns, raised)
+    return {"error": "unknown verdict request"}
 
 
 def warmup():

@@ -106,23 +106,24 @@ static int child_arrange_fds(int job_rd, int result_wr, int out, int err)
 	return (int)syscall(SYS_close_range, 5u, ~0u, 0u) == 0 ? 0 : -1;
 }
 
-/* Reads the job frame from CHILD_FD_JOB. Returns 0 with *code and *setup
- * pointing into one malloc'd buffer (*buf, caller frees), or -1. */
-static int child_read_job(char **buf, const char **code, uint32_t *code_len, const char **setup,
-                          uint32_t *setup_len)
+/* Reads the job frame from CHILD_FD_JOB into one malloc'd buffer (*buf,
+ * caller frees; code, setup and extra point into it, each NUL-terminated
+ * after its length). Returns 0, or -1 on a short or malformed frame. */
+static int child_read_job(char **buf, struct job_header *h, const char **code, const char **setup,
+                          const char **extra)
 {
-	struct job_header h;
-	if (read_full(CHILD_FD_JOB, &h, sizeof h) || h.magic != JOB_MAGIC ||
-	    h.code_len > (64u << 20) || h.setup_len > (64u << 20))
+	if (read_full(CHILD_FD_JOB, h, sizeof *h) || h->magic != JOB_MAGIC ||
+	    h->code_len > (64u << 20) || h->setup_len > (64u << 20) || h->extra_len > (64u << 20))
 		return -1;
-	*buf = malloc((size_t)h.code_len + h.setup_len + 1);
-	if (!*buf || read_full(CHILD_FD_JOB, *buf, (size_t)h.code_len + h.setup_len))
+	size_t total = (size_t)h->code_len + h->setup_len + h->extra_len;
+	*buf = malloc(total + 1);
+	if (!*buf || read_full(CHILD_FD_JOB, *buf, total))
 		return -1;
+	(*buf)[total] = '\0';
 	close(CHILD_FD_JOB);
 	*code = *buf;
-	*code_len = h.code_len;
-	*setup = *buf + h.code_len;
-	*setup_len = h.setup_len;
+	*setup = *buf + h->code_len;
+	*extra = *buf + h->code_len + h->setup_len;
 	return 0;
 }
 
@@ -153,12 +154,13 @@ static void child_main(int job_rd, int result_wr)
 	pyrun_warmup();
 
 	char *buf = NULL, *json = NULL;
-	const char *code, *setup;
-	uint32_t code_len, setup_len;
+	const char *code, *setup, *extra;
+	struct job_header h;
 	size_t json_len = 0;
-	if (child_read_job(&buf, &code, &code_len, &setup, &setup_len) < 0)
+	if (child_read_job(&buf, &h, &code, &setup, &extra) < 0)
 		_exit(CHILD_EXIT_NOJOB);
-	pyrun_run(code, code_len, setup, setup_len, output_limit, &json, &json_len);
+	pyrun_run(code, h.code_len, setup, h.setup_len, extra, h.extra_len, output_limit, &json,
+	          &json_len);
 	uint32_t len = (uint32_t)json_len;
 	if (json && write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
 		write_full(CHILD_FD_RESULT, json, json_len);
