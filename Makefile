@@ -4,9 +4,9 @@
 CC ?= cc
 SANITIZER ?=
 BUILD := build$(if $(SANITIZER),/$(SANITIZER),)
-PKGS := libmicrohttpd jansson libseccomp python3-embed
+PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html
 DEB_PACKAGES := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev uidmap \
-	python3-dev python3.11 libcmocka-dev clang-format curl util-linux
+	python3-dev python3.11 libcmocka-dev libmd4c-dev libmd4c-html0-dev clang-format curl util-linux
 PY := /usr/bin/python3
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -34,11 +34,12 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SERVER_SRC := $(wildcard server/*.c server/sandbox/*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/queue.o \
-	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o
+	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o \
+	$(BUILD)/server/lesson_parse.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration hostile check-style format bench clean
+.PHONY: all deps run test unit integration hostile check-lessons check-style format bench clean
 
 all: $(BUILD)/lessond
 
@@ -91,8 +92,12 @@ integration: $(BUILD)/lessond
 hostile: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh
 
+# Every step of every lesson through the real sandbox (DESIGN.md §4).
+check-lessons: $(BUILD)/lessond
+	$(BUILD)/lessond --check-lessons --log-level warn
+
 test: deps
-	$(MAKE) all unit integration hostile
+	$(MAKE) all unit integration check-lessons hostile
 
 check-style:
 	clang-format --dry-run --Werror $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) $(wildcard bench/*.c)

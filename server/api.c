@@ -1,6 +1,8 @@
 /* api.c: handlers of the JSON API. */
 #include "api.h"
 
+#include "check.h"
+#include "lessons.h"
 #include "request.h"
 #include "result.h"
 #include "sandbox/sandbox.h"
@@ -113,6 +115,108 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	return HANDLER_DONE;
 }
 
+/* Copies a prebuilt JSON body into the response. */
+static enum handler_result static_json(struct http_response *resp, const char *json)
+{
+	resp->status = 200;
+	resp->body = strdup(json);
+	resp->body_len = resp->body ? strlen(json) : 0;
+	resp->content_type = "application/json";
+	resp->cache = "no-cache";
+	if (!resp->body)
+		api_error(resp, 500, "out of memory");
+	return HANDLER_DONE;
+}
+
+/* Check callback: hands the answer to the waiting request. */
+static void check_done(void *user, int status, json_t *body)
+{
+	struct http_exchange *ex = user;
+	json_response(http_exchange_response(ex), status, body);
+	http_complete(ex);
+}
+
+/* Reads an optional string member; false when present with another type. */
+static bool optional_string(json_t *obj, const char *key, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = json_string_value(v);
+	return !v || json_is_null(v) || json_is_string(v);
+}
+
+/* Parses {"lesson", "step", "answer"|"code"} (a new reference through *root,
+ * which owns the strings). Returns 0 or an HTTP status with err filled. */
+static int parse_check(const struct http_request *req, long source_limit, json_t **root,
+                       struct check_request *out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	*root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*root || !json_is_object(*root)) {
+		snprintf(err, errlen,
+		         "the body must be a JSON object like {\"lesson\": ..., \"step\": ...}%s%s",
+		         *root ? "" : ": ", *root ? "" : jerr.text);
+		return 400;
+	}
+	if (!optional_string(*root, "lesson", &out->lesson) ||
+	    !optional_string(*root, "step", &out->step) ||
+	    !optional_string(*root, "answer", &out->answer) ||
+	    !optional_string(*root, "code", &out->code)) {
+		snprintf(err, errlen, "lesson, step, answer and code must be strings");
+		return 400;
+	}
+	const char *texts[2] = {out->answer, out->code};
+	for (int i = 0; i < 2; i++)
+		if (texts[i] && (long)strlen(texts[i]) > source_limit) {
+			snprintf(err, errlen, "the %s is longer than %ld bytes",
+			         i ? "code" : "answer", source_limit);
+			return 413;
+		}
+	return 0;
+}
+
+static enum handler_result handle_check(struct api *api, const struct http_request *req,
+                                        struct http_response *resp, struct http_exchange *ex)
+{
+	char err[256];
+	json_t *root = NULL;
+	struct check_request creq = {0};
+	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
+	if (!status)
+		status = check_start(api->pool, api->lessons, api->cfg, &creq, check_done, ex, err,
+		                     sizeof err);
+	json_decref(root);
+	if (!status)
+		return HANDLER_PENDING;
+	api_error(resp, status, err);
+	if (status == 503)
+		resp->retry_after = 1;
+	return HANDLER_DONE;
+}
+
+/* POST /api/solution {"lesson", "step"}: a goal's solution, on request. */
+static enum handler_result handle_solution(struct api *api, const struct http_request *req,
+                                           struct http_response *resp)
+{
+	char err[256];
+	json_t *root = NULL;
+	struct check_request creq = {0};
+	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
+	const struct lesson *l =
+	    status ? NULL : lessons_find(api->lessons, creq.lesson ? creq.lesson : "");
+	int index = l && creq.step ? lessons_step_index(l, creq.step) : -1;
+	json_decref(root);
+	if (status) {
+		api_error(resp, status, err);
+	} else if (index < 0) {
+		api_error(resp, 404, "no such lesson step");
+	} else if (l->steps[index].kind != STEP_GOAL) {
+		api_error(resp, 400, "only goals have solutions");
+	} else {
+		json_response(resp, 200, json_pack("{s:s}", "solution", l->steps[index].solution));
+	}
+	return HANDLER_DONE;
+}
+
 /* Answers 405 with the methods the route allows. */
 static enum handler_result wrong_method(struct http_response *resp, const char *allow)
 {
@@ -134,6 +238,31 @@ enum handler_result api_handle(void *ctx, const struct http_request *req,
 		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 			return wrong_method(resp, "GET, HEAD");
 		return handle_health(api, resp);
+	}
+	if (strcmp(req->path, "/api/lessons") == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return wrong_method(resp, "GET, HEAD");
+		return static_json(resp, lessons_index_json(api->lessons));
+	}
+	if (strncmp(req->path, "/api/lessons/", 13) == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return wrong_method(resp, "GET, HEAD");
+		const char *json = lessons_detail_json(api->lessons, req->path + 13);
+		if (!json) {
+			api_error(resp, 404, "no such lesson");
+			return HANDLER_DONE;
+		}
+		return static_json(resp, json);
+	}
+	if (strcmp(req->path, "/api/check") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return wrong_method(resp, "POST");
+		return handle_check(api, req, resp, ex);
+	}
+	if (strcmp(req->path, "/api/solution") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return wrong_method(resp, "POST");
+		return handle_solution(api, req, resp);
 	}
 	api_error(resp, 404, "no such API route");
 	return HANDLER_DONE;

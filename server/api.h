@@ -1,4 +1,5 @@
-/* api.h: the JSON API: POST /api/run, GET /api/health. Uses jansson;
+/* api.h: the JSON API: POST /api/run, GET /api/health, GET /api/lessons,
+ * GET /api/lessons/{id}, POST /api/check, POST /api/solution. Uses jansson;
  * knows nothing of sockets (http.h types only). */
 #ifndef LESSOND_API_H
 #define LESSOND_API_H
@@ -7,9 +8,12 @@
 #include "http.h"
 #include "pool.h"
 
+struct lessons;
+
 struct api {
-	const struct config *cfg; /* borrowed */
-	struct pool *pool;        /* borrowed; may be NULL in unit tests */
+	const struct config *cfg;      /* borrowed */
+	struct pool *pool;             /* borrowed; may be NULL in unit tests */
+	const struct lessons *lessons; /* borrowed */
 };
 
 /* Routes one /api/ request. Runs answer later (HANDLER_PENDING). */

@@ -41,6 +41,8 @@ static const struct opt opts[] = {
      "code and setup cap, each (65536)"},
     {"--static-dir", "LESSOND_STATIC_DIR", OPT_STR, OFF(static_dir), 0, 0,
      "directory of the browser UI (static)"},
+    {"--lessons-dir", "LESSOND_LESSONS_DIR", OPT_STR, OFF(lessons_dir), 0, 0,
+     "directory of the lesson files (lessons)"},
     {"--port-file", "LESSOND_PORT_FILE", OPT_STR, OFF(port_file), 0, 0,
      "write the bound port to this file once listening"},
     {"--log-level", "LESSOND_LOG_LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
@@ -64,6 +66,7 @@ static void config_defaults(struct config *cfg)
 	cfg->strict = true;
 	cfg->log_level = LOG_INFO;
 	snprintf(cfg->static_dir, sizeof cfg->static_dir, "static");
+	snprintf(cfg->lessons_dir, sizeof cfg->lessons_dir, "lessons");
 }
 
 /* Stores one textual value into the field `o` describes. Returns 0, or -1

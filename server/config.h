@@ -18,6 +18,7 @@ struct config {
 	bool strict;       /* refuse to start without rlimits, seccomp and Landlock */
 	int log_level;     /* enum log_level */
 	char static_dir[512];
+	char lessons_dir[512];
 	char port_file[512]; /* when set, the bound port is written there (tests) */
 };
 

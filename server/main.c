@@ -2,8 +2,10 @@
  * runner pool (which starts the zygote) and the HTTP server, and shuts down
  * cleanly on SIGTERM or SIGINT. With --zygote it becomes the zygote. */
 #include "api.h"
+#include "checklessons.h"
 #include "config.h"
 #include "http.h"
+#include "lessons.h"
 #include "log.h"
 #include "pool.h"
 #include "static.h"
@@ -66,6 +68,12 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--zygote") == 0)
 		return zygote_mode(argc, argv);
+	bool check_only = argc > 1 && strcmp(argv[1], "--check-lessons") == 0;
+	if (check_only) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	struct config cfg;
 	char err[512];
 	enum config_result cr = config_parse(&cfg, argc, argv, env_lookup, err, sizeof err);
@@ -96,16 +104,30 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct pool *pool = pool_start(&cfg, exe, err, sizeof err);
-	if (!pool) {
+	struct lessons *course = lessons_load(cfg.lessons_dir, err, sizeof err);
+	if (!course) {
 		log_error("%s", err);
 		return 1;
 	}
-	struct router router = {{&cfg, pool}, cfg.static_dir};
+	log_info("%zu lessons loaded from %s", lessons_count(course), cfg.lessons_dir);
+	struct pool *pool = pool_start(&cfg, exe, err, sizeof err);
+	if (!pool) {
+		log_error("%s", err);
+		lessons_free(course);
+		return 1;
+	}
+	if (check_only) {
+		int rc = checklessons_run(pool, course, &cfg);
+		pool_stop(pool);
+		lessons_free(course);
+		return rc;
+	}
+	struct router router = {{&cfg, pool, course}, cfg.static_dir};
 	struct http_server *srv = http_start(&cfg, route, &router, err, sizeof err);
 	if (!srv) {
 		log_error("%s", err);
 		pool_stop(pool);
+		lessons_free(course);
 		return 1;
 	}
 	write_port_file(&cfg, http_port(srv));
@@ -120,6 +142,7 @@ int main(int argc, char **argv)
 	http_quiesce(srv);
 	pool_stop(pool);
 	http_stop(srv, 2000);
+	lessons_free(course);
 	log_info("stopped");
 	return 0;
 }
