@@ -74,6 +74,18 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
 	memcpy(call->python, st.python, sizeof call->python);
 	struct run_input in = {run.code, run.code_len, run.setup, run.setup_len, NULL, 0};
+	if (*run.lesson) { /* the setup of a lesson step stays on the server */
+		const struct lesson *l = lessons_find(api->lessons, run.lesson);
+		int index = l ? lessons_step_index(l, run.step) : -1;
+		if (index < 0) {
+			run_request_free(&run);
+			free(call);
+			api_error(resp, 404, "no such lesson step");
+			return HANDLER_DONE;
+		}
+		in.setup = lessons_setup(api->lessons, l, (size_t)index);
+		in.setup_len = strlen(in.setup);
+	}
 	enum pool_submit_result rc = pool_submit(api->pool, &in, run_done, call);
 	run_request_free(&run);
 	if (rc == POOL_QUEUED)

@@ -93,12 +93,14 @@ static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 /* The public JSON of one step: what the browser may see. Hidden checks,
- * solutions, declared answers and explanations stay on the server. */
-static json_t *step_json(const struct step *st, const char *setup)
+ * solutions, declared answers, explanations and the setup (which may hold
+ * an earlier goal's solution) stay on the server: the browser runs a step
+ * with {"lesson", "step"} and the server supplies the setup. */
+static json_t *step_json(const struct step *st)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:o*, s:s, s:b}", "id", st->id, "kind",
-	                      step_kind_name(st->kind), "code", st->code, "html", render(st->prose),
-	                      "setup", setup, "chain", st->chain);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:o*, s:b}", "id", st->id, "kind", step_kind_name(st->kind),
+	              "code", st->code, "html", render(st->prose), "chain", st->chain);
 	if (!o)
 		return NULL;
 	if (st->raises)
@@ -133,7 +135,7 @@ static int entry_build(struct entry *e, char *err, size_t errlen)
 	json_t *builds = json_array();
 	for (size_t i = 0; e->setups && steps && i < l->nsteps; i++) {
 		e->setups[i] = lesson_setup_for(l, i);
-		json_t *sj = e->setups[i] ? step_json(&l->steps[i], e->setups[i]) : NULL;
+		json_t *sj = e->setups[i] ? step_json(&l->steps[i]) : NULL;
 		if (!sj || json_array_append_new(steps, sj)) {
 			json_decref(steps);
 			steps = NULL;

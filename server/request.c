@@ -75,6 +75,19 @@ int run_request_parse(const char *body, size_t len, long source_limit, struct ru
 	if (!status)
 		status = take_string(root, "setup", 0, source_limit, &out->setup, &out->setup_len,
 		                     err, errlen);
+	size_t ignored;
+	if (!status)
+		status = take_string(root, "lesson", 0, 256, &out->lesson, &ignored, err, errlen);
+	if (!status)
+		status = take_string(root, "step", 0, 256, &out->step, &ignored, err, errlen);
+	if (!status && (!*out->lesson != !*out->step)) {
+		snprintf(err, errlen, "'lesson' and 'step' go together");
+		status = 400;
+	}
+	if (!status && *out->lesson && out->setup_len) {
+		snprintf(err, errlen, "send either 'setup' or 'lesson' and 'step', not both");
+		status = 400;
+	}
 	json_decref(root);
 	if (status) {
 		if (status == 500)
@@ -88,5 +101,7 @@ void run_request_free(struct run_request *req)
 {
 	free(req->code);
 	free(req->setup);
+	free(req->lesson);
+	free(req->step);
 	memset(req, 0, sizeof *req);
 }

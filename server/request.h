@@ -9,6 +9,8 @@ struct run_request {
 	size_t code_len;
 	char *setup; /* owned, may be empty */
 	size_t setup_len;
+	char *lesson; /* owned or NULL: run in the context of this lesson step... */
+	char *step;   /* owned or NULL: ...so the server supplies the setup */
 };
 
 /* Parses `body` (len bytes, not NUL-terminated). Returns 0 with *out filled

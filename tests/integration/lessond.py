@@ -95,6 +95,13 @@ class Server:
             raise AssertionError(f"HTTP {status}: {report}")
         return report
 
+    def run_body(self, body, **kw):
+        """POST /api/run with a whole body; asserts HTTP 200, returns the report."""
+        status, report = self.post_json("/api/run", body, **kw)
+        if status != 200:
+            raise AssertionError(f"HTTP {status}: {report}")
+        return report
+
     def health(self):
         status, _, body = self.request("GET", "/api/health")
         assert status == 200, status

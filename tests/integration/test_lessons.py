@@ -1,0 +1,169 @@
+"""Integration tests of the lesson endpoints against the real server.
+
+The server loads tests/integration/lessons/ (a fixture course).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lessond import BIN, Server  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "lessons")
+
+
+class LessonEndpoints(unittest.TestCase):
+    """GET /api/lessons, GET /api/lessons/{id}, POST /api/check, /api/solution."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--lessons-dir", FIXTURES).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def get(self, path):
+        status, _, body = self.server.request("GET", path)
+        return status, json.loads(body)
+
+    def check(self, **body):
+        status, answer = self.server.post_json("/api/check", dict(lesson="points", **body))
+        self.assertEqual(status, 200, answer)
+        return answer
+
+    def test_index_lists_lessons_in_order_with_step_counts(self):
+        status, body = self.get("/api/lessons")
+        self.assertEqual(status, 200)
+        self.assertEqual(body["lessons"], [{"id": "points", "title": "Points with and without slots",
+                                            "summary": "A fixture lesson for the integration tests.",
+                                            "order": 10, "steps": 5}])
+
+    def test_detail_has_rendered_prose_and_public_steps_only(self):
+        status, body = self.get("/api/lessons/points")
+        self.assertEqual(status, 200)
+        self.assertIn("<strong>bold</strong>", body["html"])
+        self.assertIn("Outro prose", body["outro_html"])
+        kinds = [(s["id"], s["kind"]) for s in body["steps"]]
+        self.assertEqual(kinds, [("define", "example"), ("has-dict", "predict"),
+                                 ("assign-z", "predict"), ("slot-it", "goal"),
+                                 ("scale", "experiment")])
+        self.assertIn("prediction", body["steps"][1]["html"])
+        self.assertNotIn("setup", body["steps"][1])  # supplied by the server
+        goal = body["steps"][3]
+        self.assertEqual(goal["hints"], ["Declare __slots__ in the class body.\n",
+                                         '__slots__ = ("x", "y")\n'])
+        self.assertEqual(goal["checks"], 2)
+        text = json.dumps(body)
+        for secret in ("not hasattr(Pixel", "raises(AttributeError", "Slotted instances have"):
+            self.assertNotIn(secret, text)
+        self.assertNotIn("class Pixel:\\n    __slots__", text)  # the solution
+        exp = body["steps"][4]
+        self.assertEqual([v["name"] for v in exp["variants"]], ["plain", "slots"])
+        self.assertEqual(exp["sizes"], [100, 1000])
+
+    def test_unknown_lesson_is_404_json(self):
+        status, body = self.get("/api/lessons/nope")
+        self.assertEqual(status, 404)
+        self.assertIn("error", body)
+
+    def test_right_prediction_with_python_equivalent_spelling(self):
+        a = self.check(step="has-dict", answer="False")
+        self.assertTrue(a["correct"], a)
+        self.assertEqual(a["expected"], {"repr": "False", "type": "bool"})
+
+    def test_wrong_prediction_gets_real_value_and_explanation(self):
+        a = self.check(step="has-dict", answer="True")
+        self.assertFalse(a["correct"])
+        self.assertIn("False", a["message"])
+        self.assertIn("no __dict__", a["explain"])
+        self.assertEqual(a["run"]["result"]["repr"], "False")
+        self.assertNotIn("verdict", a["run"])
+
+    def test_exception_prediction(self):
+        self.assertTrue(self.check(step="assign-z", answer="AttributeError")["correct"])
+        self.assertFalse(self.check(step="assign-z", answer="TypeError")["correct"])
+        self.assertFalse(self.check(step="assign-z", answer="None")["correct"])
+
+    def test_goal_fails_with_hint_then_passes(self):
+        starter = "class Pixel:\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n"
+        a = self.check(step="slot-it", code=starter)
+        self.assertFalse(a["correct"])
+        self.assertEqual([c["passed"] for c in a["checks"]], [False, False])
+        self.assertIn("no __dict__", a["message"])
+        self.assertEqual(a["hint"], "Declare __slots__ in the class body.\n")
+        solved = starter.replace("class Pixel:\n", "class Pixel:\n    __slots__ = ('x', 'y')\n")
+        b = self.check(step="slot-it", code=solved)
+        self.assertTrue(b["correct"], b)
+        self.assertEqual([c["passed"] for c in b["checks"]], [True, True])
+
+    def test_goal_with_broken_code_reports_the_run(self):
+        a = self.check(step="slot-it", code="class Pixel(:\n    pass")
+        self.assertFalse(a["correct"])
+        self.assertEqual(a["run"]["exception"]["type"], "SyntaxError")
+
+    def test_experiment_series(self):
+        a = self.check(step="scale")
+        self.assertTrue(a["correct"], a)
+        points = [(p["variant"], p["n"]) for p in a["series"]]
+        self.assertEqual(points, [("plain", 100), ("plain", 1000), ("slots", 100), ("slots", 1000)])
+        peak = {(p["variant"], p["n"]): p["peak_bytes"] for p in a["series"]}
+        self.assertLess(peak[("slots", 1000)], peak[("plain", 1000)])
+        self.assertLess(peak[("plain", 100)], peak[("plain", 1000)])
+
+    def test_run_in_lesson_context_gets_earlier_definitions(self):
+        r = self.server.run_body({"code": "type(origin).__slots__", "lesson": "points",
+                                  "step": "has-dict"})
+        self.assertEqual(r["result"]["repr"], "('x', 'y')")
+        r = self.server.run_body({"code": "Pixel.__slots__", "lesson": "points",
+                                  "step": "scale"})
+        self.assertEqual(r["status"], "ok")  # a later step sees the goal's definitions
+        status, body = self.server.post_json("/api/run", {"code": "1", "lesson": "points",
+                                                          "step": "nope"})
+        self.assertEqual(status, 404)
+        status, body = self.server.post_json("/api/run", {"code": "1", "lesson": "points",
+                                                          "step": "has-dict", "setup": "x=1"})
+        self.assertEqual(status, 400)
+
+    def test_solution_on_request(self):
+        status, body = self.server.post_json("/api/solution", {"lesson": "points", "step": "slot-it"})
+        self.assertEqual(status, 200)
+        self.assertIn("__slots__", body["solution"])
+        status, body = self.server.post_json("/api/solution", {"lesson": "points", "step": "has-dict"})
+        self.assertEqual(status, 400)
+
+    def test_bad_check_requests(self):
+        for body, want in (({"step": "has-dict", "answer": "1"}, 400),
+                           ({"lesson": "points", "step": "nope", "answer": "1"}, 404),
+                           ({"lesson": "nope", "step": "x", "answer": "1"}, 404),
+                           ({"lesson": "points", "step": "has-dict"}, 400),
+                           ({"lesson": "points", "step": "define", "code": "1"}, 400),
+                           ({"lesson": "points", "step": "has-dict", "answer": 5}, 400)):
+            status, answer = self.server.post_json("/api/check", body)
+            self.assertEqual(status, want, (body, answer))
+            self.assertIn("error", answer)
+
+
+class BrokenLessons(unittest.TestCase):
+    """A broken lesson stops the server at start-up with file:line."""
+
+    def test_refuses_to_start_with_file_and_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "01-broken.md")
+            with open(path, "w") as f:
+                f.write("---\nid: b\ntitle: B\norder: 1\nsummary: s\n---\n\n"
+                        "```python exampel id=x\n1\n```\n")
+            out = subprocess.run([BIN, "--port", "0", "--lessons-dir", tmp],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(out.returncode, 0)
+            self.assertIn(path + ":8:", out.stderr)
+            self.assertIn("exampel", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
