@@ -70,7 +70,7 @@ static json_t *predict_answer(const struct step *st, json_t *run)
 		snprintf(msg, sizeof msg, "%s It raises %s.", correct ? "Right!" : "Not quite.",
 		         exc);
 	else
-		snprintf(msg, sizeof msg, "%s It evaluates to %.400s (a %s).",
+		snprintf(msg, sizeof msg, "%s It evaluates to %.400s (type %s).",
 		         correct ? "Right!" : "Not quite.", repr ? repr : "?", type ? type : "?");
 	json_t *body = json_pack("{s:b, s:O, s:s, s:O*}", "correct", correct, "run", run, "message",
 	                         msg, "expected", expected);

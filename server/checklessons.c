@@ -14,7 +14,7 @@
 static int disagree(const struct lesson *l, const struct step *st, const char *what,
                     json_t *evidence)
 {
-	char *text = evidence ? json_dumps(evidence, JSON_COMPACT) : NULL;
+	char *text = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 	fprintf(stderr, "%s:%d: %s step '%s': %s\n", l->file, st->line, step_kind_name(st->kind),
 	        st->id, what);
 	if (text)

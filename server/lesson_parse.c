@@ -5,13 +5,13 @@
 #include "lesson.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_ATTRS 8
+#define MAX_SIZE  100000000L
 
 struct buf {
 	char *data;
@@ -25,27 +25,35 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct lesson *lesson;
-	struct buf prose; /* Markdown since the last step (or part) */
+	struct buf prose; /* Markdown since the last step */
 	size_t steps_cap;
+	bool order_seen, builds_on_seen;
 };
 
 struct attr {
 	char key[32];
-	char *value; /* owned */
+	char *value; /* owned; NULL once taken */
 };
 
 struct info {
-	char lang[32];
+	char lang[32]; /* truncated; only its presence matters */
 	char word[32]; /* step kind or part name; "" for plain code */
 	struct attr attrs[MAX_ATTRS];
 	int nattrs;
 };
+
+static const char *const kind_names[] = {"example", "predict", "goal", "experiment"};
+
+static const char *const part_words[] = {"check",  "hint",    "solution", "variant",
+                                         "output", "explain", NULL};
 
 /* Formats "file:line: message" into the parser's error buffer; returns -1. */
 static int fail(struct parser *ps, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(struct parser *ps, int line, const char *fmt, ...)
 {
+	if (!ps->err || ps->errlen == 0)
+		return -1;
 	int n = snprintf(ps->err, ps->errlen, "%s:%d: ", ps->file, line);
 	va_list ap;
 	va_start(ap, fmt);
@@ -74,12 +82,45 @@ static int buf_add(struct buf *b, const char *s, size_t len)
 	return 0;
 }
 
-/* Takes the buffer's text (caller frees; "" when empty) and resets it. */
+/* Takes the buffer's text (caller frees; "" when empty, NULL when out of
+ * memory) and resets the buffer. */
 static char *buf_take(struct buf *b)
 {
 	char *s = b->data ? b->data : strdup("");
 	b->data = NULL;
 	b->len = b->cap = 0;
+	return s;
+}
+
+/* Takes the buffer's Markdown without its leading and trailing blank lines:
+ * "" when there is no text, else text ending in one newline. Caller frees;
+ * NULL when out of memory. */
+static char *prose_take(struct buf *b)
+{
+	char *s = buf_take(b);
+	if (!s)
+		return NULL;
+	size_t len = strlen(s), start = 0;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if (j < len && s[j] != '\n')
+			break;
+		start = j < len ? j + 1 : len;
+		i = start;
+	}
+	size_t end = len;
+	while (end > start && isspace((unsigned char)s[end - 1]))
+		end--;
+	if (end > start) {
+		/* s[len - 1] is a newline, so end < len and the newline fits */
+		memmove(s, s + start, end - start);
+		s[end - start] = '\n';
+		s[end - start + 1] = '\0';
+	} else {
+		s[0] = '\0';
+	}
 	return s;
 }
 
@@ -108,7 +149,7 @@ static char *dup_range(const char *s, size_t len)
 	return d;
 }
 
-/* Trims spaces and tabs in place on both ends of [*s, *s+*len). */
+/* Trims white space in place on both ends of [*s, *s+*len). */
 static void trim(const char **s, size_t *len)
 {
 	while (*len && isspace((unsigned char)**s)) {
@@ -119,9 +160,64 @@ static void trim(const char **s, size_t *len)
 		(*len)--;
 }
 
+/* True for ids made of letters, digits, '-' and '_' (they end up in URLs
+ * and HTML attributes). */
+static bool valid_id(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* True for a Python exception name, possibly dotted (json.JSONDecodeError). */
+static bool valid_exception(const char *s)
+{
+	bool word_start = true;
+	for (; *s; s++) {
+		if (*s == '.' && !word_start) {
+			word_start = true;
+		} else if (isalpha((unsigned char)*s) || *s == '_' ||
+		           (!word_start && isdigit((unsigned char)*s))) {
+			word_start = false;
+		} else {
+			return false;
+		}
+	}
+	return !word_start;
+}
+
+/* True when the text is only white space. */
+static bool blank(const char *s)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+static bool is_kind_word(const char *w)
+{
+	for (int k = 0; k < 4; k++)
+		if (strcmp(w, kind_names[k]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_part_word(const char *w)
+{
+	for (int k = 0; part_words[k]; k++)
+		if (strcmp(w, part_words[k]) == 0)
+			return true;
+	return false;
+}
+
 /* If the line opens or closes a fence, returns its length (>= 3) and sets
- * *ch and *info; otherwise 0. */
-static size_t fence_of(const char *line, size_t len, char *ch, const char **info, size_t *info_len)
+ * *ch, *indent (0-3 spaces) and *info (trimmed); otherwise 0. As in
+ * CommonMark, a backtick fence's info string cannot hold a backtick. */
+static size_t fence_of(const char *line, size_t len, char *ch, size_t *indent, const char **info,
+                       size_t *info_len)
 {
 	size_t i = 0;
 	while (i < len && i < 3 && line[i] == ' ')
@@ -134,26 +230,35 @@ static size_t fence_of(const char *line, size_t len, char *ch, const char **info
 		n++;
 	if (n < 3)
 		return 0;
+	const char *in = line + i + n;
+	size_t il = len - i - n;
+	if (c == '`' && memchr(in, '`', il))
+		return 0;
+	trim(&in, &il);
 	*ch = c;
-	*info = line + i + n;
-	*info_len = len - i - n;
-	trim(info, info_len);
+	*indent = i;
+	*info = in;
+	*info_len = il;
 	return n;
 }
 
 static void info_free(struct info *in)
 {
-	for (int i = 0; i < in->nattrs; i++)
+	for (int i = 0; i < in->nattrs; i++) {
 		free(in->attrs[i].value);
+		in->attrs[i].value = NULL;
+	}
 	in->nattrs = 0;
 }
 
-/* Parses "python example id=x name=\"a b\"" into *in. Returns 0 or -1. */
+/* Parses "python example id=x name=\"a b\"" into *in. Returns 0, or -1
+ * with the error set and nothing left allocated. */
 static int parse_info(struct parser *ps, int line, const char *s, size_t len, struct info *in)
 {
 	memset(in, 0, sizeof *in);
+	int words = 0, rc = 0;
 	size_t i = 0;
-	for (int token = 0; i < len; token++) {
+	while (i < len) {
 		while (i < len && isspace((unsigned char)s[i]))
 			i++;
 		if (i >= len)
@@ -163,47 +268,74 @@ static int parse_info(struct parser *ps, int line, const char *s, size_t len, st
 			i++;
 		size_t wlen = i - start;
 		if (i < len && s[i] == '=') {
-			if (in->nattrs >= MAX_ATTRS || wlen == 0 || wlen >= sizeof in->attrs[0].key)
-				return fail(ps, line, "too many or malformed attributes in '%.*s'",
-				            (int)len, s);
+			if (wlen == 0 || wlen >= sizeof in->attrs[0].key) {
+				rc = fail(ps, line, "malformed attribute in '%.*s'", (int)len, s);
+				goto out;
+			}
+			if (in->nattrs >= MAX_ATTRS) {
+				rc = fail(ps, line, "too many attributes in '%.*s'", (int)len, s);
+				goto out;
+			}
+			for (int k = 0; k < in->nattrs; k++)
+				if (strlen(in->attrs[k].key) == wlen &&
+				    strncmp(in->attrs[k].key, s + start, wlen) == 0) {
+					rc = fail(ps, line, "attribute '%.*s' is given twice",
+					          (int)wlen, s + start);
+					goto out;
+				}
 			struct attr *a = &in->attrs[in->nattrs];
 			memcpy(a->key, s + start, wlen);
 			a->key[wlen] = '\0';
 			i++;
 			struct buf v = {0};
+			int oom = 0;
 			if (i < len && s[i] == '"') {
 				for (i++; i < len && s[i] != '"'; i++) {
 					if (s[i] == '\\' && i + 1 < len)
 						i++;
-					if (buf_add(&v, s + i, 1))
-						return fail(ps, line, "out of memory");
+					oom |= buf_add(&v, s + i, 1);
 				}
 				if (i >= len) {
 					free(v.data);
-					return fail(ps, line, "unterminated quoted value for '%s'",
-					            a->key);
+					rc = fail(ps, line, "unterminated quoted value for '%s'",
+					          a->key);
+					goto out;
 				}
 				i++;
 			} else {
 				size_t vs = i;
 				while (i < len && !isspace((unsigned char)s[i]))
 					i++;
-				if (buf_add(&v, s + vs, i - vs))
-					return fail(ps, line, "out of memory");
+				oom |= buf_add(&v, s + vs, i - vs);
 			}
-			a->value = buf_take(&v);
+			a->value = oom ? NULL : buf_take(&v);
+			if (!a->value) {
+				free(v.data);
+				rc = fail(ps, line, "out of memory");
+				goto out;
+			}
 			in->nattrs++;
 			continue;
 		}
-		if (token == 0 && wlen < sizeof in->lang)
-			memcpy(in->lang, s + start, wlen);
-		else if (token == 1 && wlen < sizeof in->word)
+		if (words == 0) {
+			size_t n = wlen < sizeof in->lang ? wlen : sizeof in->lang - 1;
+			memcpy(in->lang, s + start, n);
+		} else if (words == 1 && wlen < sizeof in->word) {
 			memcpy(in->word, s + start, wlen);
-		else
-			return fail(ps, line, "unexpected word '%.*s' in '%.*s'", (int)wlen,
-			            s + start, (int)len, s);
+		} else if (words == 1) {
+			rc = fail(ps, line, "unknown step kind '%.*s'", (int)wlen, s + start);
+			goto out;
+		} else {
+			rc = fail(ps, line, "unexpected word '%.*s' in '%.*s'", (int)wlen,
+			          s + start, (int)len, s);
+			goto out;
+		}
+		words++;
 	}
-	return 0;
+out:
+	if (rc)
+		info_free(in);
+	return rc;
 }
 
 /* Takes ownership of attribute `key`'s value (NULL when absent). */
@@ -224,7 +356,7 @@ static int attrs_all_used(struct parser *ps, int line, struct info *in)
 	for (int i = 0; i < in->nattrs; i++)
 		if (in->attrs[i].value)
 			return fail(ps, line, "unknown attribute '%s' for '%s'", in->attrs[i].key,
-			            in->word);
+			            in->word[0] ? in->word : "a plain code block");
 	return 0;
 }
 
@@ -243,121 +375,175 @@ static int part_add(struct part_list *l, char *text, char *label, int line)
 }
 
 static const char *const python_keywords[] = {
-    "def",   "class", "import", "from",     "if",      "elif",     "else",  "for",
-    "while", "with",  "try",    "except",   "finally", "return",   "raise", "assert",
-    "del",   "pass",  "global", "nonlocal", "break",   "continue", "async", NULL};
+    "def",    "class",    "import", "from",     "if",     "elif",  "else",   "for", "while",
+    "with",   "try",      "except", "finally",  "return", "raise", "assert", "del", "pass",
+    "global", "nonlocal", "break",  "continue", "async",  "yield", NULL};
 
-/* Heuristic for "the last statement is an expression": finds the last
- * statement that starts at column 0 outside brackets and strings, and
- * checks it neither starts with a statement keyword nor assigns. The real
- * interpreter confirms it in `make check-lessons`. */
+static bool ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Skips a string literal starting at its opening quote; returns the first
+ * character after it (or the end of a line it does not close on). */
+static const char *skip_string(const char *s)
+{
+	char q = *s;
+	bool triple = s[1] == q && s[2] == q;
+	const char *c = s + (triple ? 3 : 1);
+	while (*c) {
+		if (*c == '\\' && c[1]) {
+			c += 2;
+			continue;
+		}
+		if (triple && c[0] == q && c[1] == q && c[2] == q)
+			return c + 3;
+		if (!triple && *c == q)
+			return c + 1;
+		if (!triple && *c == '\n')
+			return c;
+		c++;
+	}
+	return c;
+}
+
+/* Skips a comment up to (not past) its newline. */
+static const char *skip_comment(const char *c)
+{
+	while (*c && *c != '\n')
+		c++;
+	return c;
+}
+
+/* Heuristic for "the last statement is an expression": finds where the last
+ * top-level statement starts (column 0 outside brackets, strings and
+ * continuations, or after a ';'), then checks it neither starts with a
+ * statement keyword or a decorator, nor assigns (=, op=, x: T annotations;
+ * a ':' outside brackets is also a block header unless a lambda owns it).
+ * The real interpreter confirms it in `make check-lessons`. */
 static bool ends_with_expression(const char *code)
 {
 	const char *last = NULL;
 	int depth = 0;
-	char quote = 0;
-	bool line_start = true, continued = false;
-	for (const char *c = code; *c; c++) {
-		if (line_start && depth == 0 && !quote && !continued && *c != '\n' && *c != ' ' &&
-		    *c != '\t' && *c != '#')
-			last = c;
-		line_start = false;
-		if (quote) {
-			if (*c == '\\' && c[1])
-				c++;
-			else if (*c == quote && (quote != 'T' || true))
-				quote = 0;
-			continue;
+	bool line_start = true;
+	for (const char *c = code; *c;) {
+		if (line_start) {
+			line_start = false;
+			if (depth == 0 && !strchr(" \t\r\n#", *c))
+				last = c;
 		}
-		if (*c == '#') {
-			while (c[1] && c[1] != '\n')
-				c++;
-		} else if (*c == '"' || *c == '\'') {
-			quote = *c;
-		} else if (*c == '(' || *c == '[' || *c == '{') {
-			depth++;
-		} else if ((*c == ')' || *c == ']' || *c == '}') && depth > 0) {
-			depth--;
+		if (*c == '"' || *c == '\'') {
+			c = skip_string(c);
+		} else if (*c == '#') {
+			c = skip_comment(c);
+		} else if (*c == '\\' && c[1] == '\n') {
+			c += 2; /* explicit continuation: not a new line */
 		} else if (*c == '\n') {
-			continued = c > code && c[-1] == '\\';
 			line_start = true;
+			c++;
+		} else if (*c == ';' && depth == 0) {
+			for (c++; *c == ' ' || *c == '\t'; c++)
+				;
+			if (*c && !strchr("\r\n#", *c))
+				last = c;
+		} else {
+			if (*c == '(' || *c == '[' || *c == '{')
+				depth++;
+			else if ((*c == ')' || *c == ']' || *c == '}') && depth > 0)
+				depth--;
+			c++;
 		}
 	}
-	if (!last)
+	if (!last || *last == '@')
 		return false;
-	size_t wl = strcspn(last, " \t(:.[\n=");
+	size_t wl = 0;
+	while (ident_char(last[wl]))
+		wl++;
 	for (int k = 0; python_keywords[k]; k++)
 		if (strlen(python_keywords[k]) == wl && strncmp(last, python_keywords[k], wl) == 0)
 			return false;
-	if (*last == '@')
-		return false;
 	depth = 0;
-	quote = 0;
-	for (const char *c = last; *c; c++) {
-		if (quote) {
-			if (*c == '\\' && c[1])
+	bool lambda = false;
+	for (const char *c = last; *c;) {
+		if (*c == '"' || *c == '\'') {
+			c = skip_string(c);
+			continue;
+		}
+		if (*c == '#') {
+			c = skip_comment(c);
+			continue;
+		}
+		if (ident_char(*c)) {
+			const char *w = c;
+			while (ident_char(*c))
 				c++;
-			else if (*c == quote)
-				quote = 0;
-		} else if (*c == '"' || *c == '\'') {
-			quote = *c;
-		} else if (*c == '(' || *c == '[' || *c == '{') {
+			if (depth == 0 && c - w == 6 && strncmp(w, "lambda", 6) == 0)
+				lambda = true;
+			continue;
+		}
+		if (*c == '(' || *c == '[' || *c == '{') {
 			depth++;
 		} else if ((*c == ')' || *c == ']' || *c == '}') && depth > 0) {
 			depth--;
-		} else if (depth == 0 && *c == '=' && c[1] != '=' &&
-		           (c == last || !strchr("=!<>", c[-1]))) {
-			return false; /* assignment or augmented assignment */
+		} else if (depth == 0 && *c == ':' && !lambda) {
+			return false; /* annotation or block header */
 		} else if (depth == 0 && *c == '=' && c[1] == '=') {
-			c++;
+			c++; /* comparison */
+		} else if (depth == 0 && *c == '=') {
+			bool shift =
+			    c - last >= 2 && (c[-1] == '<' || c[-1] == '>') && c[-2] == c[-1];
+			if (c == last || shift || !strchr("=!<>", c[-1]))
+				return false; /* assignment or augmented assignment */
 		}
+		c++;
 	}
 	return true;
 }
 
-/* Parses "1000, 10000" into the step's sizes. */
+/* Parses "1000, 10000" (whole numbers >= 1, '_' allowed between digits)
+ * into the step's sizes. */
 static int parse_sizes(struct parser *ps, int line, struct step *st, const char *text)
 {
 	const char *p = text;
-	while (*p) {
-		char *end;
-		errno = 0;
-		long v = strtol(p, &end, 10);
-		if (errno || end == p || v < 1 || v > 100000000)
-			return fail(ps, line, "sizes: '%s' is not a list of whole numbers >= 1",
-			            text);
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		long v = 0;
+		while (isdigit((unsigned char)*p) || (*p == '_' && isdigit((unsigned char)p[-1]) &&
+		                                      isdigit((unsigned char)p[1]))) {
+			if (*p != '_' && (v = v * 10 + (*p - '0')) > MAX_SIZE)
+				goto bad;
+			p++;
+		}
+		if (v < 1)
+			goto bad;
 		long *ns = realloc(st->sizes, (st->nsizes + 1) * sizeof *ns);
 		if (!ns)
 			return fail(ps, line, "out of memory");
 		st->sizes = ns;
 		st->sizes[st->nsizes++] = v;
-		p = end;
-		while (*p == ',' || *p == ' ' || *p == '_')
+		while (*p == ' ')
 			p++;
-	}
-	if (st->nsizes == 0)
-		return fail(ps, line, "sizes: give at least one size, e.g. sizes=\"1000,10000\"");
-	return 0;
-}
-
-static int kind_of(const char *word, enum step_kind *kind)
-{
-	static const char *const names[] = {"example", "predict", "goal", "experiment"};
-	for (int k = 0; k < 4; k++)
-		if (strcmp(word, names[k]) == 0) {
-			*kind = (enum step_kind)k;
+		if (*p == '\0')
 			return 0;
-		}
-	return -1;
+		if (*p++ != ',')
+			goto bad;
+	}
+bad:
+	return fail(ps, line,
+	            "sizes=\"%s\" is not a list of whole numbers from 1 to %ld, "
+	            "e.g. sizes=\"1000,10000\"",
+	            text, MAX_SIZE);
 }
 
 const char *step_kind_name(enum step_kind kind)
 {
-	static const char *const names[] = {"example", "predict", "goal", "experiment"};
-	return names[kind];
+	return (unsigned)kind < 4 ? kind_names[kind] : "unknown";
 }
 
-/* Starts a new step from a fence's info and body. */
+/* Starts a new step from a fence's info and body. Takes ownership of code. */
 static int add_step(struct parser *ps, int line, enum step_kind kind, struct info *in, char *code)
 {
 	struct lesson *l = ps->lesson;
@@ -371,6 +557,7 @@ static int add_step(struct parser *ps, int line, enum step_kind kind, struct inf
 		l->steps = ns;
 		ps->steps_cap = cap;
 	}
+	/* From here the step is in the lesson: lesson_free frees what it holds. */
 	struct step *st = &l->steps[l->nsteps++];
 	memset(st, 0, sizeof *st);
 	st->kind = kind;
@@ -378,16 +565,31 @@ static int add_step(struct parser *ps, int line, enum step_kind kind, struct inf
 	st->code = code;
 	st->chain = true;
 	if (l->nsteps == 1) {
-		l->intro = buf_take(&ps->prose);
+		l->intro = prose_take(&ps->prose);
 		st->prose = strdup("");
 	} else {
-		st->prose = buf_take(&ps->prose);
+		st->prose = prose_take(&ps->prose);
 	}
+	if (!st->prose || !l->intro)
+		return fail(ps, line, "out of memory");
 	st->id = attr_take(in, "id");
-	st->raises = attr_take(in, "raises");
+	if (st->id && !valid_id(st->id, strlen(st->id)))
+		return fail(ps, line, "step id '%s' may only use letters, digits, '-' and '_'",
+		            st->id);
+	if (kind == STEP_EXAMPLE || kind == STEP_PREDICT) {
+		st->raises = attr_take(in, "raises");
+		if (st->raises && !valid_exception(st->raises))
+			return fail(ps, line, "raises='%s' is not an exception name", st->raises);
+	}
 	char *chain = attr_take(in, "chain");
 	if (chain) {
-		st->chain = strcmp(chain, "no") != 0;
+		bool yes = strcmp(chain, "yes") == 0, no = strcmp(chain, "no") == 0;
+		if (!yes && !no) {
+			fail(ps, line, "chain=%s: use chain=no (or chain=yes, the default)", chain);
+			free(chain);
+			return -1;
+		}
+		st->chain = yes;
 		free(chain);
 	}
 	if (kind == STEP_PREDICT)
@@ -400,25 +602,26 @@ static int add_step(struct parser *ps, int line, enum step_kind kind, struct inf
 		if (rc)
 			return -1;
 	}
+	if (attrs_all_used(ps, line, in))
+		return -1;
 	if (!st->id) {
 		char gen[48];
 		snprintf(gen, sizeof gen, "%s-%zu", step_kind_name(kind), l->nsteps);
-		st->id = strdup(gen);
+		if (!(st->id = strdup(gen)))
+			return fail(ps, line, "out of memory");
 	}
-	if (!st->id || !st->prose || !l->intro)
-		return fail(ps, line, "out of memory");
 	for (size_t i = 0; i + 1 < l->nsteps; i++)
 		if (strcmp(l->steps[i].id, st->id) == 0)
 			return fail(ps, line, "duplicate step id '%s' (first used on line %d)",
 			            st->id, l->steps[i].line);
-	if (!*st->code || strspn(st->code, " \t\n") == strlen(st->code))
+	if (blank(st->code))
 		return fail(ps, line, "%s step '%s' has no code", step_kind_name(kind), st->id);
 	if (kind == STEP_PREDICT && !st->raises && !ends_with_expression(st->code))
 		return fail(ps, line,
 		            "predict step '%s' does not end with an expression to predict "
 		            "(its last statement must be a value, like `user.__dict__`)",
 		            st->id);
-	return attrs_all_used(ps, line, in);
+	return 0;
 }
 
 /* Attaches a check, hint, solution, variant, output or explain block to
@@ -428,47 +631,87 @@ static int add_part(struct parser *ps, int line, struct info *in, char *text)
 	struct lesson *l = ps->lesson;
 	struct step *st = l->nsteps ? &l->steps[l->nsteps - 1] : NULL;
 	const char *w = in->word;
-	int rc = 0;
-	bool goal = st && st->kind == STEP_GOAL;
-	if (!st) {
-		rc = fail(ps, line, "'%s' block before any step", w);
-	} else if (strcmp(w, "check") == 0 && goal) {
-		char *msg = attr_take(in, "message");
-		rc = part_add(&st->checks, text, msg, line);
-		text = NULL;
-	} else if (strcmp(w, "hint") == 0 && goal) {
-		rc = part_add(&st->hints, text, NULL, line);
-		text = NULL;
-	} else if (strcmp(w, "solution") == 0 && goal && !st->solution) {
-		st->solution = text;
-		text = NULL;
-	} else if (strcmp(w, "variant") == 0 && st->kind == STEP_EXPERIMENT) {
-		char *name = attr_take(in, "name");
-		if (!name) {
-			free(text);
-			return fail(ps, line, "variant needs name=\"...\"");
-		}
-		rc = part_add(&st->variants, text, name, line);
-		text = NULL;
-	} else if (strcmp(w, "output") == 0 && st->kind == STEP_EXAMPLE && !st->output) {
-		st->output = text;
-		text = NULL;
-	} else if (strcmp(w, "explain") == 0 && st->kind == STEP_PREDICT && !st->explain) {
-		st->explain = text;
-		text = NULL;
+	char **slot = NULL;
+	struct part_list *list = NULL;
+	const char *label_key = NULL;
+	enum step_kind owner = STEP_GOAL;
+	if (strcmp(w, "check") == 0) {
+		list = st ? &st->checks : NULL;
+		label_key = "message";
+	} else if (strcmp(w, "hint") == 0) {
+		list = st ? &st->hints : NULL;
+	} else if (strcmp(w, "solution") == 0) {
+		slot = st ? &st->solution : NULL;
+	} else if (strcmp(w, "variant") == 0) {
+		list = st ? &st->variants : NULL;
+		label_key = "name";
+		owner = STEP_EXPERIMENT;
+	} else if (strcmp(w, "output") == 0) {
+		slot = st ? &st->output : NULL;
+		owner = STEP_EXAMPLE;
 	} else {
-		rc = fail(ps, line, "a '%s' block cannot follow %s step '%s' (or there are two)", w,
-		          step_kind_name(st->kind), st->id);
+		slot = st ? &st->explain : NULL;
+		owner = STEP_PREDICT;
 	}
-	free(text);
-	if (rc)
-		return rc < 0 ? rc : fail(ps, line, "out of memory");
+	int rc = 0;
+	if (!st)
+		rc = fail(ps, line, "a '%s' block before any step (it belongs to the %s before it)",
+		          w, kind_names[owner]);
+	else if (st->kind != owner)
+		rc = fail(ps, line, "a '%s' block belongs to a %s and cannot follow %s step '%s'",
+		          w, kind_names[owner], kind_names[st->kind], st->id);
+	else if (slot && *slot)
+		rc = fail(ps, line, "%s step '%s' already has a '%s' block (only one is allowed)",
+		          kind_names[st->kind], st->id, w);
+	else if (owner != STEP_EXAMPLE && blank(text))
+		rc = fail(ps, line, "the '%s' block is empty", w);
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	if (slot) {
+		*slot = text;
+		return attrs_all_used(ps, line, in);
+	}
+	char *label = label_key ? attr_take(in, label_key) : NULL;
+	if (list == &st->variants && (!label || !*label)) {
+		free(text);
+		free(label);
+		return fail(ps, line, "variant needs name=\"...\" (the name shown on the plot)");
+	}
+	if (part_add(list, text, label, line)) {
+		free(text);
+		free(label);
+		return fail(ps, line, "out of memory");
+	}
 	return attrs_all_used(ps, line, in);
 }
 
-/* Reads a fenced block's body up to its closing fence. Returns the body
- * (malloc'd) or NULL with the error set. */
-static char *read_fence_body(struct parser *ps, int open_line, char ch, size_t n)
+/* True when a fence's info string names a step or a part as its second
+ * word ("python example ..."): a block opening, never a closing fence. */
+static bool info_opens_block(const char *info, size_t len)
+{
+	size_t i = 0;
+	while (i < len && !isspace((unsigned char)info[i]))
+		i++;
+	while (i < len && isspace((unsigned char)info[i]))
+		i++;
+	size_t start = i;
+	while (i < len && !isspace((unsigned char)info[i]) && info[i] != '=')
+		i++;
+	char word[32];
+	if (i == start || i - start >= sizeof word || (i < len && info[i] == '='))
+		return false;
+	memcpy(word, info + start, i - start);
+	word[i - start] = '\0';
+	return is_kind_word(word) || is_part_word(word);
+}
+
+/* Reads a fenced block's body up to its closing fence, removing up to
+ * `indent` leading spaces from each line as CommonMark does. Returns the
+ * body (malloc'd) or NULL with the error set. A line that opens another
+ * step or part with the same fence means this block was never closed. */
+static char *read_fence_body(struct parser *ps, int open_line, char ch, size_t n, size_t indent)
 {
 	struct buf body = {0};
 	const char *line;
@@ -476,11 +719,21 @@ static char *read_fence_body(struct parser *ps, int open_line, char ch, size_t n
 	while (next_line(ps, &line, &len)) {
 		char c;
 		const char *info;
-		size_t info_len;
-		size_t m = fence_of(line, len, &c, &info, &info_len);
-		if (m >= n && c == ch && info_len == 0) {
-			char *s = buf_take(&body);
-			return s;
+		size_t info_len, ind;
+		size_t m = fence_of(line, len, &c, &ind, &info, &info_len);
+		if (m >= n && c == ch && info_len == 0)
+			return buf_take(&body);
+		if (m >= n && c == ch && info_opens_block(info, info_len)) {
+			free(body.data);
+			fail(ps, open_line,
+			     "unterminated code block: line %d opens another block before a "
+			     "closing %c%c%c fence",
+			     ps->line - 1, ch, ch, ch);
+			return NULL;
+		}
+		for (size_t k = 0; k < indent && len && *line == ' '; k++) {
+			line++;
+			len--;
 		}
 		if (buf_add(&body, line, len) || buf_add(&body, "\n", 1)) {
 			free(body.data);
@@ -493,8 +746,37 @@ static char *read_fence_body(struct parser *ps, int open_line, char ch, size_t n
 	return NULL;
 }
 
-static const char *const part_words[] = {"check",  "hint",    "solution", "variant",
-                                         "output", "explain", NULL};
+/* Appends one line and its newline to the prose. */
+static int prose_line(struct parser *ps, int at, const char *line, size_t len)
+{
+	if (buf_add(&ps->prose, line, len) || buf_add(&ps->prose, "\n", 1))
+		return fail(ps, at, "out of memory");
+	return 0;
+}
+
+/* Copies a plain code block, fences and all, into the prose. The body was
+ * already checked by read_fence_body; this re-reads it from body_start. */
+static int plain_block(struct parser *ps, int at, const char *open, size_t open_len, char ch,
+                       size_t n, const char *body_start, int body_line)
+{
+	ps->p = body_start;
+	ps->line = body_line;
+	if (prose_line(ps, at, open, open_len))
+		return -1;
+	const char *line;
+	size_t len;
+	while (next_line(ps, &line, &len)) {
+		if (prose_line(ps, ps->line - 1, line, len))
+			return -1;
+		char c;
+		const char *info;
+		size_t info_len, ind;
+		if (fence_of(line, len, &c, &ind, &info, &info_len) >= n && c == ch &&
+		    info_len == 0)
+			break;
+	}
+	return 0;
+}
 
 /* Parses the body after the front matter. */
 static int parse_body(struct parser *ps)
@@ -505,57 +787,51 @@ static int parse_body(struct parser *ps)
 		int at = ps->line - 1;
 		char ch;
 		const char *info;
-		size_t info_len;
-		size_t n = fence_of(line, len, &ch, &info, &info_len);
-		struct info in;
-		if (!n || parse_info(ps, at, info, info_len, &in) < 0) {
-			if (n)
+		size_t info_len, indent;
+		size_t n = fence_of(line, len, &ch, &indent, &info, &info_len);
+		if (!n) {
+			if (prose_line(ps, at, line, len))
 				return -1;
-			if (buf_add(&ps->prose, line, len) || buf_add(&ps->prose, "\n", 1))
-				return fail(ps, at, "out of memory");
 			continue;
 		}
-		enum step_kind kind = STEP_EXAMPLE;
-		bool is_step = in.word[0] && kind_of(in.word, &kind) == 0;
-		bool is_part = false;
-		for (int k = 0; part_words[k]; k++)
-			is_part |= strcmp(in.word, part_words[k]) == 0;
-		if (in.word[0] && !is_step && !is_part) {
+		struct info in;
+		if (parse_info(ps, at, info, info_len, &in) < 0)
+			return -1;
+		bool is_step = is_kind_word(in.word), is_part = is_part_word(in.word);
+		int rc = 0;
+		if (in.word[0] && !is_step && !is_part)
+			rc = fail(ps, at,
+			          "unknown step kind '%s' (use example, predict, goal or "
+			          "experiment; parts: check, hint, solution, variant, output, "
+			          "explain)",
+			          in.word);
+		else if (!in.word[0] && (is_kind_word(in.lang) || is_part_word(in.lang)))
+			rc = fail(ps, at, "'%s' needs a language first: ```python %s or ```text %s",
+			          in.lang, in.lang, in.lang);
+		else if (!in.word[0] && in.nattrs)
+			rc = attrs_all_used(ps, at, &in);
+		if (rc) {
 			info_free(&in);
-			return fail(ps, at,
-			            "unknown step kind '%s' (use example, predict, goal or "
-			            "experiment; parts: check, hint, solution, variant, output, "
-			            "explain)",
-			            in.word);
+			return -1;
 		}
 		const char *body_start = ps->p;
 		int body_line = ps->line;
-		char *body = read_fence_body(ps, at, ch, n);
+		char *body = read_fence_body(ps, at, ch, n, indent);
 		if (!body) {
 			info_free(&in);
 			return -1;
 		}
-		int rc = 0;
+		enum step_kind kind = STEP_EXAMPLE;
+		for (int k = 0; k < 4; k++)
+			if (strcmp(in.word, kind_names[k]) == 0)
+				kind = (enum step_kind)k;
 		if (is_step) {
 			rc = add_step(ps, at, kind, &in, body);
 		} else if (is_part) {
 			rc = add_part(ps, at, &in, body);
 		} else {
-			/* A plain code block: part of the prose, fences and all. */
 			free(body);
-			ps->p = body_start;
-			ps->line = body_line;
-			rc = buf_add(&ps->prose, line, len) || buf_add(&ps->prose, "\n", 1);
-			while (!rc && next_line(ps, &line, &len)) {
-				rc = buf_add(&ps->prose, line, len) || buf_add(&ps->prose, "\n", 1);
-				char c2;
-				const char *i2;
-				size_t l2;
-				if (fence_of(line, len, &c2, &i2, &l2) >= n && c2 == ch && l2 == 0)
-					break;
-			}
-			if (rc)
-				rc = fail(ps, at, "out of memory");
+			rc = plain_block(ps, at, line, len, ch, n, body_start, body_line);
 		}
 		info_free(&in);
 		if (rc)
@@ -564,53 +840,80 @@ static int parse_body(struct parser *ps)
 	return 0;
 }
 
+/* Copies a required front matter string into *slot. */
+static int front_matter_string(struct parser *ps, int at, const char *key, char **slot,
+                               const char *val, size_t vlen)
+{
+	if (*slot)
+		return fail(ps, at, "'%s' is given twice", key);
+	if (vlen == 0)
+		return fail(ps, at, "'%s' is empty", key);
+	if (strcmp(key, "id") == 0 && !valid_id(val, vlen))
+		return fail(ps, at, "id '%.*s' may only use letters, digits, '-' and '_'",
+		            (int)vlen, val);
+	*slot = dup_range(val, vlen);
+	return *slot ? 0 : fail(ps, at, "out of memory");
+}
+
+/* Parses "a, b" (or "none", or nothing) into the lesson's builds_on. */
+static int front_matter_builds_on(struct parser *ps, int at, const char *val, size_t vlen)
+{
+	struct lesson *l = ps->lesson;
+	if (ps->builds_on_seen)
+		return fail(ps, at, "'builds_on' is given twice");
+	ps->builds_on_seen = true;
+	if (vlen == 0 || (vlen == 4 && strncmp(val, "none", 4) == 0))
+		return 0;
+	for (;;) {
+		const char *comma = memchr(val, ',', vlen);
+		size_t n = comma ? (size_t)(comma - val) : vlen;
+		const char *item = val;
+		size_t ilen = n;
+		trim(&item, &ilen);
+		if (!valid_id(item, ilen))
+			return fail(ps, at,
+			            "builds_on: '%.*s' is not a lesson id (give ids separated by "
+			            "commas, or none)",
+			            (int)ilen, item);
+		char **nb = realloc(l->builds_on, (l->nbuilds_on + 1) * sizeof *nb);
+		if (!nb)
+			return fail(ps, at, "out of memory");
+		l->builds_on = nb;
+		if (!(l->builds_on[l->nbuilds_on] = dup_range(item, ilen)))
+			return fail(ps, at, "out of memory");
+		l->nbuilds_on++;
+		if (!comma)
+			return 0;
+		val += n + 1;
+		vlen -= n + 1;
+	}
+}
+
 /* Stores one front matter "key: value" line. */
 static int front_matter_field(struct parser *ps, int at, const char *key, size_t klen,
                               const char *val, size_t vlen)
 {
 	struct lesson *l = ps->lesson;
-	char **slot = NULL;
 	if (klen == 2 && !strncmp(key, "id", 2))
-		slot = &l->id;
-	else if (klen == 5 && !strncmp(key, "title", 5))
-		slot = &l->title;
-	else if (klen == 7 && !strncmp(key, "summary", 7))
-		slot = &l->summary;
-	if (slot) {
-		if (*slot)
-			return fail(ps, at, "'%.*s' is given twice", (int)klen, key);
-		*slot = dup_range(val, vlen);
-		return *slot ? 0 : fail(ps, at, "out of memory");
-	}
+		return front_matter_string(ps, at, "id", &l->id, val, vlen);
+	if (klen == 5 && !strncmp(key, "title", 5))
+		return front_matter_string(ps, at, "title", &l->title, val, vlen);
+	if (klen == 7 && !strncmp(key, "summary", 7))
+		return front_matter_string(ps, at, "summary", &l->summary, val, vlen);
+	if (klen == 9 && !strncmp(key, "builds_on", 9))
+		return front_matter_builds_on(ps, at, val, vlen);
 	if (klen == 5 && !strncmp(key, "order", 5)) {
-		char tmp[32];
-		char *end;
-		snprintf(tmp, sizeof tmp, "%.*s", (int)vlen, val);
-		long v = strtol(tmp, &end, 10);
-		if (end == tmp || *end || v < 0 || v > 100000)
-			return fail(ps, at, "order: '%s' is not a whole number", tmp);
+		if (ps->order_seen)
+			return fail(ps, at, "'order' is given twice");
+		ps->order_seen = true;
+		long v = 0;
+		size_t i = 0;
+		while (i < vlen && isdigit((unsigned char)val[i]) && v <= 100000)
+			v = v * 10 + (val[i++] - '0');
+		if (vlen == 0 || i < vlen || v > 100000)
+			return fail(ps, at, "order: '%.*s' is not a whole number from 0 to 100000",
+			            (int)vlen, val);
 		l->order = (int)v;
-		return 0;
-	}
-	if (klen == 9 && !strncmp(key, "builds_on", 9)) {
-		while (vlen) {
-			size_t n = strcspn(val, ",");
-			if (n > vlen)
-				n = vlen;
-			const char *item = val;
-			size_t ilen = n;
-			trim(&item, &ilen);
-			if (ilen && !(ilen == 4 && !strncmp(item, "none", 4))) {
-				char **nb = realloc(l->builds_on, (l->nbuilds_on + 1) * sizeof *nb);
-				if (!nb)
-					return fail(ps, at, "out of memory");
-				l->builds_on = nb;
-				if (!(l->builds_on[l->nbuilds_on++] = dup_range(item, ilen)))
-					return fail(ps, at, "out of memory");
-			}
-			val += n < vlen ? n + 1 : n;
-			vlen -= n < vlen ? n + 1 : n;
-		}
 		return 0;
 	}
 	return fail(ps, at,
@@ -627,13 +930,12 @@ static int parse_front_matter(struct parser *ps)
 		return fail(ps, 1,
 		            "a lesson starts with front matter: a line '---', then id, "
 		            "title, order, summary, then '---'");
-	bool order_seen = false;
 	while (next_line(ps, &line, &len)) {
 		int at = ps->line - 1;
 		if (len == 3 && strncmp(line, "---", 3) == 0) {
 			const char *missing = !ps->lesson->id        ? "id"
 			                      : !ps->lesson->title   ? "title"
-			                      : !order_seen          ? "order"
+			                      : !ps->order_seen      ? "order"
 			                      : !ps->lesson->summary ? "summary"
 			                                             : NULL;
 			if (missing)
@@ -647,21 +949,22 @@ static int parse_front_matter(struct parser *ps)
 			trim(&t, &tl);
 			if (tl == 0)
 				continue;
-			return fail(ps, at, "front matter lines look like 'key: value'");
+			return fail(ps, at,
+			            "front matter lines look like 'key: value' (is the closing "
+			            "'---' missing?)");
 		}
 		const char *key = line, *val = colon + 1;
 		size_t klen = (size_t)(colon - line), vlen = len - klen - 1;
 		trim(&key, &klen);
 		trim(&val, &vlen);
-		if (klen == 5 && !strncmp(key, "order", 5))
-			order_seen = true;
 		if (front_matter_field(ps, at, key, klen, val, vlen) < 0)
 			return -1;
 	}
 	return fail(ps, 1, "front matter is not closed by a '---' line");
 }
 
-/* Whole-lesson rules that need every step: goals and experiments complete. */
+/* Whole-lesson rules that need every step: goals and experiments complete.
+ * Then the prose left over becomes the intro (no steps) or the outro. */
 static int check_steps(struct parser *ps)
 {
 	struct lesson *l = ps->lesson;
@@ -680,9 +983,9 @@ static int check_steps(struct parser *ps)
 			            st->id);
 	}
 	if (!l->intro)
-		l->intro = buf_take(&ps->prose);
+		l->intro = prose_take(&ps->prose);
 	else
-		l->outro = buf_take(&ps->prose);
+		l->outro = prose_take(&ps->prose);
 	if (!l->outro)
 		l->outro = strdup("");
 	return l->intro && l->outro ? 0 : fail(ps, 1, "out of memory");
@@ -699,10 +1002,15 @@ int lesson_parse(const char *file, const char *text, size_t len, struct lesson *
 	                    .err = err,
 	                    .errlen = errlen,
 	                    .lesson = out};
-	if (memchr(text, '\0', len)) {
-		fail(&ps, 1, "the file contains a NUL byte");
-		return -1;
+	const char *nul = len ? memchr(text, '\0', len) : NULL;
+	if (nul) {
+		int line = 1;
+		for (const char *c = text; c < nul; c++)
+			line += *c == '\n';
+		return fail(&ps, line, "the file contains a NUL byte");
 	}
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		ps.p += 3; /* UTF-8 byte order mark */
 	out->file = strdup(file);
 	int rc = out->file ? 0 : fail(&ps, 1, "out of memory");
 	if (!rc)
@@ -759,8 +1067,6 @@ void lesson_free(struct lesson *l)
 char *lesson_setup_for(const struct lesson *l, size_t index)
 {
 	struct buf b = {0};
-	if (buf_add(&b, "", 0))
-		return NULL;
 	for (size_t i = 0; i < index && i < l->nsteps; i++) {
 		const struct step *st = &l->steps[i];
 		const char *code = NULL;
@@ -768,7 +1074,11 @@ char *lesson_setup_for(const struct lesson *l, size_t index)
 			code = st->code;
 		else if (st->kind == STEP_GOAL && st->chain)
 			code = st->solution;
-		if (code && (buf_add(&b, code, strlen(code)) || buf_add(&b, "\n", 1))) {
+		if (!code || !*code)
+			continue;
+		size_t n = strlen(code);
+		if ((b.len && buf_add(&b, "\n", 1)) || buf_add(&b, code, n) ||
+		    (code[n - 1] != '\n' && buf_add(&b, "\n", 1))) {
 			free(b.data);
 			return NULL;
 		}

@@ -165,5 +165,66 @@ class BrokenLessons(unittest.TestCase):
             self.assertIn("exampel", out.stderr)
 
 
+LESSON_HEAD = "---\nid: t\ntitle: T\norder: 1\nsummary: s\n---\n\n"
+
+
+class CheckLessons(unittest.TestCase):
+    """lessond --check-lessons: the interpreter is the truth."""
+
+    def check_dir(self, directory):
+        return subprocess.run([BIN, "--check-lessons", "--log-level", "warn",
+                               "--lessons-dir", directory],
+                              capture_output=True, text=True, timeout=120)
+
+    def check_text(self, body):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "01-t.md")
+            with open(path, "w") as f:
+                f.write(LESSON_HEAD + body)
+            return path, self.check_dir(tmp)
+
+    def test_fixture_course_agrees(self):
+        out = self.check_dir(FIXTURES)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("1 lessons, 5 steps agree", out.stdout)
+
+    def test_wrong_declared_answer(self):
+        path, out = self.check_text("```python predict id=p answer=\"3\"\n1 + 1\n```\n")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(path + ":8: predict step 'p'", out.stderr)
+        self.assertIn("declared answer", out.stderr)
+
+    def test_example_with_unexpected_exception(self):
+        path, out = self.check_text("x\n\n```python example id=e\n1 / 0\n```\n")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(path + ":10: example step 'e'", out.stderr)
+        self.assertIn("ZeroDivisionError", out.stderr)
+
+    def test_example_output_block_must_match(self):
+        path, out = self.check_text("```python example id=e\nprint('hi')\n```\n\n"
+                                    "```text output\nbye\n```\n")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("output block differs", out.stderr)
+
+    def test_goal_whose_starter_already_passes(self):
+        _, out = self.check_text("```python goal id=g\nx = 1\n```\n\n"
+                                 "```python check\nx == 1\n```\n\n"
+                                 "```python solution\nx = 1\n```\n")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("starter code already passes", out.stderr)
+
+    def test_goal_whose_solution_fails(self):
+        _, out = self.check_text("```python goal id=g\nx = 1\n```\n\n"
+                                 "```python check\nx == 2\n```\n\n"
+                                 "```python solution\nx = 3\n```\n")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("solution does not pass", out.stderr)
+
+    def test_declared_exception_must_happen(self):
+        _, out = self.check_text("```python predict id=p raises=KeyError\n{}.get('a')\n```\n")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("did not raise", out.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
