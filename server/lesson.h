@@ -28,9 +28,11 @@ struct part_list {
 
 struct step {
 	enum step_kind kind;
-	char *id;       /* owned; unique within the lesson */
+	char *id;       /* owned; unique within the lesson; letters, digits, '-', '_';
+	                 * "<kind>-<n>" when not given (n: 1-based place in the lesson) */
 	char *code;     /* owned: the code, starter code (goal) or workload (experiment) */
-	char *prose;    /* owned: Markdown between the previous step and this one */
+	char *prose;    /* owned: Markdown between the previous step and this one, parts
+	                 * removed, no leading or trailing blank lines; "" for the first */
 	int line;       /* line of the opening fence */
 	char *raises;   /* owned or NULL: exception an example or predict is declared to raise */
 	char *answer;   /* owned or NULL: the author's answer to a predict step */
@@ -51,8 +53,8 @@ struct lesson {
 	int order;
 	char **builds_on; /* owned array of owned ids */
 	size_t nbuilds_on;
-	char *intro; /* owned: Markdown before the first step (after the front matter) */
-	char *outro; /* owned: Markdown after the last step */
+	char *intro; /* owned: Markdown before the first step (all of it when no steps) */
+	char *outro; /* owned: Markdown after the last step ("" when no steps) */
 	struct step *steps;
 	size_t nsteps;
 };
@@ -65,13 +67,14 @@ int lesson_parse(const char *file, const char *text, size_t len, struct lesson *
 
 void lesson_free(struct lesson *lesson);
 
-/* Name of a step kind ("example", ...). */
+/* Name of a step kind ("example", ...); "unknown" when out of range. */
 const char *step_kind_name(enum step_kind kind);
 
 /* The setup for running step `index`: the code of every earlier step of the
  * lesson that chains (examples without a declared exception, unless marked
- * chain=no; goals contribute their solution), joined by blank lines. Returns
- * a malloc'd string the caller frees, or NULL when out of memory. */
+ * chain=no; goals contribute their solution unless chain=no; predicts and
+ * experiments nothing), joined by one blank line; "" when none. Returns a
+ * malloc'd string the caller frees, or NULL when out of memory. */
 char *lesson_setup_for(const struct lesson *lesson, size_t index);
 
 #endif

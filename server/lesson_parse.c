@@ -356,7 +356,7 @@ static int attrs_all_used(struct parser *ps, int line, struct info *in)
 	for (int i = 0; i < in->nattrs; i++)
 		if (in->attrs[i].value)
 			return fail(ps, line, "unknown attribute '%s' for '%s'", in->attrs[i].key,
-			            in->word[0] ? in->word : "a plain code block");
+			            in->word);
 	return 0;
 }
 
@@ -538,6 +538,12 @@ bad:
 	            text, MAX_SIZE);
 }
 
+/* "a" or "an" before a step kind's name. */
+static const char *article(enum step_kind kind)
+{
+	return kind == STEP_EXAMPLE || kind == STEP_EXPERIMENT ? "an" : "a";
+}
+
 const char *step_kind_name(enum step_kind kind)
 {
 	return (unsigned)kind < 4 ? kind_names[kind] : "unknown";
@@ -655,14 +661,14 @@ static int add_part(struct parser *ps, int line, struct info *in, char *text)
 	}
 	int rc = 0;
 	if (!st)
-		rc = fail(ps, line, "a '%s' block before any step (it belongs to the %s before it)",
-		          w, kind_names[owner]);
+		rc = fail(ps, line, "a '%s' block before any step (it belongs to %s %s before it)",
+		          w, article(owner), kind_names[owner]);
 	else if (st->kind != owner)
-		rc = fail(ps, line, "a '%s' block belongs to a %s and cannot follow %s step '%s'",
-		          w, kind_names[owner], kind_names[st->kind], st->id);
+		rc = fail(ps, line, "a '%s' block belongs to %s %s and cannot follow %s step '%s'",
+		          w, article(owner), kind_names[owner], kind_names[st->kind], st->id);
 	else if (slot && *slot)
-		rc = fail(ps, line, "%s step '%s' already has a '%s' block (only one is allowed)",
-		          kind_names[st->kind], st->id, w);
+		rc = fail(ps, line, "%s step '%s' already has %s '%s' block (only one is allowed)",
+		          kind_names[st->kind], st->id, *w == 'o' || *w == 'e' ? "an" : "a", w);
 	else if (owner != STEP_EXAMPLE && blank(text))
 		rc = fail(ps, line, "the '%s' block is empty", w);
 	if (rc) {
@@ -809,7 +815,10 @@ static int parse_body(struct parser *ps)
 			rc = fail(ps, at, "'%s' needs a language first: ```python %s or ```text %s",
 			          in.lang, in.lang, in.lang);
 		else if (!in.word[0] && in.nattrs)
-			rc = attrs_all_used(ps, at, &in);
+			rc = fail(ps, at,
+			          "attribute '%s' on a plain code block: name the step first, "
+			          "e.g. ```python example %s=...",
+			          in.attrs[0].key, in.attrs[0].key);
 		if (rc) {
 			info_free(&in);
 			return -1;
