@@ -35,7 +35,7 @@ SERVER_SRC := $(wildcard server/*.c server/sandbox/*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/queue.o \
 	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o \
-	$(BUILD)/server/lesson_parse.o
+	$(BUILD)/server/lesson_parse.o $(BUILD)/server/pyexpr.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
