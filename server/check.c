@@ -128,11 +128,15 @@ static json_t *experiment_answer(struct check_job *j)
 		                                        "n", (json_int_t)j->sizes[i], "peak_bytes",
 		                                        json_is_integer(peak) ? peak : NULL,
 		                                        "status", status));
-		if (!first_bad && strcmp(status, "ok") != 0)
-			first_bad = run;
+		if (!first_bad && (strcmp(status, "ok") != 0 || !json_is_integer(peak)))
+			first_bad = run; /* a point without a measurement is no point */
 	}
 	char msg[600];
-	if (first_bad)
+	const char *absent =
+	    json_string_value(json_object_get(json_object_get(first_bad, "memory"), "absent"));
+	if (first_bad && absent && !json_string_value(json_object_get(first_bad, "message")))
+		snprintf(msg, sizeof msg, "Some points have no memory figure: %s.", absent);
+	else if (first_bad)
 		snprintf(msg, sizeof msg, "Some points did not run: %s",
 		         json_string_value(json_object_get(first_bad, "message"))
 		             ?: "see the run.");

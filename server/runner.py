@@ -323,6 +323,21 @@ def _clean(value):
     return value
 
 
+_real_start = tracemalloc.start
+_outer_trace = {"on": False, "yielded": False}
+
+
+def _yield_trace(*args, **kwargs):
+    """Stands in for tracemalloc.start during a traced run: stops the
+    runner's own trace first, so the snippet's tracing starts from nothing,
+    exactly as it would standalone."""
+    if _outer_trace["on"]:
+        _outer_trace["on"] = False
+        _outer_trace["yielded"] = True
+        tracemalloc.stop()
+    return _real_start(*args, **kwargs)
+
+
 def _compile_snippet(code):
     """Splits the snippet like a REPL cell: (body, last_expression_or_None)."""
     tree = ast.parse(code, SNIPPET)
@@ -372,11 +387,18 @@ def run(code, setup, output_limit, extra=""):
             failure = (exc, "snippet")
 
     value = raised = None
-    tracing = "tracemalloc" not in code and "tracemalloc" not in (setup or "")
+    # A snippet that mentions tracemalloc measures itself: no outer trace,
+    # so its own calls see what they would see standalone. Code reached
+    # through the setup (a helper from an earlier step) may start tracing
+    # too: then the outer trace steps aside at that moment (_yield_trace).
+    tracing = "tracemalloc" not in code
     memory = None
     if failure is None:
         if tracing:
-            tracemalloc.start()
+            _outer_trace["on"] = True
+            _outer_trace["yielded"] = False
+            tracemalloc.start = _yield_trace
+            _real_start()
         try:
             exec(body, ns)
             if expr is not None:
@@ -384,13 +406,20 @@ def run(code, setup, output_limit, extra=""):
         except BaseException as exc:  # noqa: B036
             failure = (exc, "snippet")
         if tracing:
-            current, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            memory = {"peak_bytes": peak, "current_bytes": current}
+            tracemalloc.start = _real_start
+            if _outer_trace["on"]:
+                current, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                memory = {"peak_bytes": peak, "current_bytes": current}
+            _outer_trace["on"] = False
         _flush_streams()
     if memory is None:
-        reason = ("the snippet uses tracemalloc itself, so the runner does not trace around it"
-                  if not tracing else "the snippet did not run")
+        if not tracing:
+            reason = "the snippet uses tracemalloc itself, so the runner does not trace around it"
+        elif _outer_trace["yielded"]:
+            reason = "the snippet started tracemalloc itself, so the runner stopped its own trace"
+        else:
+            reason = "the snippet did not run"
         memory = {"peak_bytes": None, "current_bytes": None, "absent": reason}
     report["memory"] = memory
     report["time"] = {"wall_ms": round((_perf() - t0) * 1000, 3),

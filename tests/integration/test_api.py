@@ -239,6 +239,22 @@ class RunContract(unittest.TestCase):
         self.assertEqual(r["exception"]["type"], "NameError")
         self.assertEqual(r["exception"]["line"], 2)
 
+    def test_tracing_started_from_setup_code_takes_over(self):
+        setup = ("import tracemalloc\n"
+                 "def measure(f):\n"
+                 "    tracemalloc.start()\n"
+                 "    f()\n"
+                 "    peak = tracemalloc.get_traced_memory()[1]\n"
+                 "    tracemalloc.stop()\n"
+                 "    return peak\n")
+        r = self.run_code("measure(lambda: bytearray(100_000))", setup=setup)
+        self.assertEqual(r["status"], "ok")
+        self.assertGreaterEqual(int(r["result"]["repr"]), 100_000)
+        self.assertIsNone(r["memory"]["peak_bytes"])
+        self.assertIn("started tracemalloc itself", r["memory"]["absent"])
+        plain = self.run_code("x = bytearray(100_000)", setup=setup)
+        self.assertGreaterEqual(plain["memory"]["peak_bytes"], 100_000)
+
     def test_cpu_timeout(self):
         r = self.run_code("while True:\n    pass")
         self.assertEqual(r["status"], "timeout")
