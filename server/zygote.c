@@ -161,9 +161,14 @@ static void child_main(int job_rd, int result_wr)
 		_exit(CHILD_EXIT_NOJOB);
 	pyrun_run(code, h.code_len, setup, h.setup_len, extra, h.extra_len, output_limit, &json,
 	          &json_len);
-	uint32_t len = (uint32_t)json_len;
-	if (json && write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
-		write_full(CHILD_FD_RESULT, json, json_len);
+	/* No report at all means even the runner's fallback could not be
+	 * allocated: the address space is exhausted. Say so without malloc. */
+	static const char no_memory[] = "{\"status\":\"memory_limit\"}";
+	const char *report = json ? json : no_memory;
+	size_t report_len = json ? json_len : sizeof no_memory - 1;
+	uint32_t len = (uint32_t)report_len;
+	if (write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
+		write_full(CHILD_FD_RESULT, report, report_len);
 	close(CHILD_FD_RESULT); /* the server has its answer now; exit is off the critical path */
 	_exit(0);
 }
