@@ -73,7 +73,8 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
 	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
 	memcpy(call->python, st.python, sizeof call->python);
-	struct run_input in = {run.code, run.code_len, run.setup, run.setup_len, NULL, 0};
+	struct run_input in = {run.code, run.code_len,          run.setup, run.setup_len, NULL,
+	                       0,        api->cfg->memory_bytes};
 	if (*run.lesson) { /* the setup of a lesson step stays on the server */
 		const struct lesson *l = lessons_find(api->lessons, run.lesson);
 		int index = l ? lessons_step_index(l, run.step) : -1;
@@ -114,15 +115,17 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
 	json_t *body = json_pack(
 	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
-	    "s:{s:i, s:i, s:I, s:I, s:I}}",
+	    "s:{s:i, s:i, s:I, s:I, s:I, s:I}}",
 	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
 	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
 	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
 	    st.in_flight, "queued", (json_int_t)st.queued, "queue_max", (json_int_t)st.queue_max,
 	    "zygote_pid", (int)st.zygote_pid, "zygote_restarts", (json_int_t)st.zygote_restarts,
 	    "runs", (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
-	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes, "output_bytes",
-	    (json_int_t)api->cfg->output_bytes, "source_bytes", (json_int_t)api->cfg->source_bytes);
+	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes,
+	    "experiment_memory_bytes", (json_int_t)api->cfg->experiment_memory_bytes,
+	    "output_bytes", (json_int_t)api->cfg->output_bytes, "source_bytes",
+	    (json_int_t)api->cfg->source_bytes);
 	json_response(resp, 200, body);
 	return HANDLER_DONE;
 }

@@ -280,8 +280,10 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	j->done = done;
 	j->user = user;
 	j->total = j->remaining = total;
-	j->ctx = (struct result_context){cfg->cpu_seconds, cfg->wall_ms, cfg->memory_bytes,
-	                                 cfg->output_bytes, NULL};
+	long memory =
+	    st->kind == STEP_EXPERIMENT ? cfg->experiment_memory_bytes : cfg->memory_bytes;
+	j->ctx = (struct result_context){cfg->cpu_seconds, cfg->wall_ms, memory, cfg->output_bytes,
+	                                 NULL};
 	struct pool_stats ps;
 	pool_stats(pool, &ps);
 	memcpy(j->python, ps.python, sizeof j->python);
@@ -298,8 +300,13 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 			point_setup = join3(setup, st->variants.items[j->variants[i]].text, n);
 		}
 		const char *s = point_setup ? point_setup : setup;
-		struct run_input in = {code,      strlen(code), s,
-		                       strlen(s), extra,        extra ? strlen(extra) : 0};
+		struct run_input in = {.code = code,
+		                       .code_len = strlen(code),
+		                       .setup = s,
+		                       .setup_len = strlen(s),
+		                       .extra = extra,
+		                       .extra_len = extra ? strlen(extra) : 0,
+		                       .memory_bytes = j->ctx.memory_bytes};
 		struct run_slot *slot = malloc(sizeof *slot);
 		enum pool_submit_result rc = POOL_NOMEM;
 		if (slot && (st->kind == STEP_EXPERIMENT ? point_setup != NULL : true)) {
@@ -366,7 +373,11 @@ json_t *check_run_sync(struct pool *pool, const struct config *cfg, const char *
 	    .w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER},
 	    .ctx = {cfg->cpu_seconds, cfg->wall_ms, cfg->memory_bytes, cfg->output_bytes,
 	            ps.python}};
-	struct run_input in = {code, strlen(code), setup, strlen(setup), NULL, 0};
+	struct run_input in = {.code = code,
+	                       .code_len = strlen(code),
+	                       .setup = setup,
+	                       .setup_len = strlen(setup),
+	                       .memory_bytes = cfg->memory_bytes};
 	if (pool_submit(pool, &in, plain_done, &pw) != POOL_QUEUED)
 		return json_pack("{s:s, s:s}", "status", "crashed", "message",
 		                 "the pool refused the run");

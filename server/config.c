@@ -35,6 +35,9 @@ static const struct opt opts[] = {
      "wall-clock time per run in ms, enforced with SIGKILL (5000)"},
     {"--memory-bytes", "LESSOND_MEMORY_BYTES", OPT_LONG, OFF(memory_bytes), 64L << 20, 64L << 30,
      "address space per run, RLIMIT_AS (268435456)"},
+    {"--experiment-memory-bytes", "LESSOND_EXPERIMENT_MEMORY_BYTES", OPT_LONG,
+     OFF(experiment_memory_bytes), 64L << 20, 64L << 30,
+     "address space per experiment point (805306368)"},
     {"--output-bytes", "LESSOND_OUTPUT_BYTES", OPT_LONG, OFF(output_bytes), 1024, 64L << 20,
      "stdout and stderr cap, each (65536)"},
     {"--source-bytes", "LESSOND_SOURCE_BYTES", OPT_LONG, OFF(source_bytes), 1024, 16L << 20,
@@ -61,6 +64,7 @@ static void config_defaults(struct config *cfg)
 	cfg->cpu_seconds = 2;
 	cfg->wall_ms = 5000;
 	cfg->memory_bytes = 256L << 20;
+	cfg->experiment_memory_bytes = 768L << 20;
 	cfg->output_bytes = 64L << 10;
 	cfg->source_bytes = 64L << 10;
 	cfg->strict = true;

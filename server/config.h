@@ -13,10 +13,12 @@ struct config {
 	int cpu_seconds;   /* RLIMIT_CPU per run */
 	int wall_ms;       /* wall-clock limit per run, SIGKILL from outside */
 	long memory_bytes; /* RLIMIT_AS per run */
-	long output_bytes; /* stdout and stderr cap, each */
-	long source_bytes; /* code and setup cap, each */
-	bool strict;       /* refuse to start without rlimits, seccomp and Landlock */
-	int log_level;     /* enum log_level */
+	long experiment_memory_bytes; /* RLIMIT_AS per experiment point: tracemalloc's
+	                               * own records count against it */
+	long output_bytes;            /* stdout and stderr cap, each */
+	long source_bytes;            /* code and setup cap, each */
+	bool strict;                  /* refuse to start without rlimits, seccomp and Landlock */
+	int log_level;                /* enum log_level */
 	char static_dir[512];
 	char lessons_dir[512];
 	char port_file[512]; /* when set, the bound port is written there (tests) */

@@ -57,6 +57,7 @@ struct run_input {
 	size_t setup_len;
 	const char *extra; /* verdict request for the runner (JSON), or NULL */
 	size_t extra_len;
+	long memory_bytes; /* address-space limit for this run */
 };
 
 struct pool;

@@ -32,6 +32,7 @@ struct job_header {
 	uint32_t code_len;
 	uint32_t setup_len;
 	uint32_t extra_len;
+	uint64_t memory_bytes; /* the run's address-space limit; the child lowers its own */
 };
 
 /* Result frame from a child: a uint32 length, then that many bytes of JSON. */

@@ -245,6 +245,11 @@ static void cap_arena_free(void *ctx, void *ptr, size_t size)
 	cap_arena_base.free(cap_arena_base.ctx, ptr, size);
 }
 
+void pyrun_set_memory_cap(long bytes)
+{
+	cap_limit = bytes;
+}
+
 void pyrun_cap_memory(long bytes)
 {
 	static PyMemAllocatorEx raw = {NULL, cap_malloc, cap_calloc, cap_realloc, cap_free};

@@ -38,4 +38,7 @@ int pyrun_run(const char *code, size_t code_len, const char *setup, size_t setup
  * RLIMIT_AS cannot be (ASan builds). */
 void pyrun_cap_memory(long bytes);
 
+/* Changes the cap installed by pyrun_cap_memory (lowering it per job). */
+void pyrun_set_memory_cap(long bytes);
+
 #endif

@@ -29,7 +29,9 @@ static void zygote_argv(const struct config *cfg, const char *exe, char *argv[ZY
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "%s", exe);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--zygote");
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--cpu-seconds=%d", cfg->cpu_seconds);
-	snprintf(store[n++], ZYGOTE_ARG_MAX, "--memory-bytes=%ld", cfg->memory_bytes);
+	snprintf(store[n++], ZYGOTE_ARG_MAX, "--memory-bytes=%ld",
+	         cfg->memory_bytes > cfg->experiment_memory_bytes ? cfg->memory_bytes
+	                                                          : cfg->experiment_memory_bytes);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--output-bytes=%ld", cfg->output_bytes);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--log-level=%s", levels[cfg->log_level]);
 	if (!cfg->strict)

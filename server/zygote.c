@@ -127,6 +127,22 @@ static int child_read_job(char **buf, struct job_header *h, const char **code, c
 	return 0;
 }
 
+/* Lowers the child's address-space limit to this job's (children are
+ * forked with the largest limit any job may have). Hard == soft, so the
+ * learner's code cannot raise it again. Returns 0 or -1. */
+static int limit_job_memory(uint64_t bytes)
+{
+	if (bytes == 0 || bytes > (uint64_t)sandbox.limits.memory_bytes)
+		bytes = (uint64_t)sandbox.limits.memory_bytes;
+#if defined(__SANITIZE_ADDRESS__)
+	pyrun_set_memory_cap((long)bytes);
+	return 0;
+#else
+	struct rlimit rl = {(rlim_t)bytes, (rlim_t)bytes};
+	return setrlimit(RLIMIT_AS, &rl);
+#endif
+}
+
 /* The life of a child after fork: sandbox, warm-up, one job, result, exit. */
 static void child_main(int job_rd, int result_wr) __attribute__((noreturn));
 static void child_main(int job_rd, int result_wr)
@@ -159,6 +175,8 @@ static void child_main(int job_rd, int result_wr)
 	size_t json_len = 0;
 	if (child_read_job(&buf, &h, &code, &setup, &extra) < 0)
 		_exit(CHILD_EXIT_NOJOB);
+	if (limit_job_memory(h.memory_bytes) < 0)
+		_exit(CHILD_EXIT_SANDBOX);
 	pyrun_run(code, h.code_len, setup, h.setup_len, extra, h.extra_len, output_limit, &json,
 	          &json_len);
 	/* No report at all means even the runner's fallback could not be

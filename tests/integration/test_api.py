@@ -272,6 +272,12 @@ class RunContract(unittest.TestCase):
         self.assertEqual(r["status"], "memory_limit")
         self.assertIn("MiB", r["message"])
 
+    def test_address_space_limit_is_the_run_limit(self):
+        if SANITIZER == "address":
+            self.skipTest("ASan builds cap memory through CPython's allocator instead")
+        r = self.run_code("import resource\nresource.getrlimit(resource.RLIMIT_AS)")
+        self.assertEqual(r["result"]["repr"], str((256 << 20, 256 << 20)))
+
     def test_output_limit(self):
         r = self.run_code("while True:\n    print('x' * 1000)")
         self.assertEqual(r["status"], "output_limit")

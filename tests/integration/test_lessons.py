@@ -113,6 +113,11 @@ class LessonEndpoints(unittest.TestCase):
         points = [(p["variant"], p["n"]) for p in a["series"]]
         self.assertEqual(points, [("plain", 100), ("plain", 1000), ("slots", 100), ("slots", 1000)])
         peak = {(p["variant"], p["n"]): p["peak_bytes"] for p in a["series"]}
+        if os.environ.get("SANITIZER") != "address":  # experiments get a larger limit
+            r = self.check(step="scale", code="import resource\n"
+                           "assert resource.getrlimit(resource.RLIMIT_AS)[0] == 768 << 20\n"
+                           "items = [Thing(i) for i in range(N)]")
+            self.assertTrue(r["correct"], r)
         self.assertLess(peak[("slots", 1000)], peak[("plain", 1000)])
         self.assertLess(peak[("plain", 100)], peak[("plain", 1000)])
 

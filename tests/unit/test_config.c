@@ -387,7 +387,7 @@ static void test_usage_flags_are_accepted(void **state)
 			fail_msg("usage lists %s but config_parse does not know it", flag);
 		seen++;
 	}
-	assert_int_equal(seen, 14); /* 13 options and --lessons-dir */
+	assert_int_equal(seen, 15); /* 13 options, --lessons-dir, --experiment-memory-bytes */
 }
 
 /* A short usage buffer is truncated and NUL-terminated, never overrun. */
