@@ -6,7 +6,7 @@ SANITIZER ?=
 BUILD := build$(if $(SANITIZER),/$(SANITIZER),)
 PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html
 DEB_PACKAGES := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev uidmap \
-	python3-dev python3.11 libcmocka-dev libmd4c-dev libmd4c-html0-dev clang-format curl util-linux
+	python3-dev python3.11 libcmocka-dev libmd4c-dev libmd4c-html0-dev clang-format curl util-linux chromium
 PY := /usr/bin/python3
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -39,9 +39,9 @@ PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/queue
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration hostile check-lessons check-style format bench clean
+.PHONY: all deps run test unit integration hostile check-lessons check-style format bench clean ui e2e
 
-all: $(BUILD)/lessond
+all: $(BUILD)/lessond ui
 
 $(BUILD)/lessond: $(SERVER_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
@@ -62,6 +62,25 @@ $(BUILD)/%.o: %.c $(wildcard server/*.h server/sandbox/*.h)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+
+# The browser UI: static/src → static/dist (app.js, app.css) with npm and vite.
+# `npm ci` reaches the npm registry once per lock file change; after that the
+# build and the page work offline (lessond serves every asset itself).
+UI_SRC := $(shell find static/src -type f 2>/dev/null) static/index.html vite.config.js
+ui: static/dist/app.js
+
+static/dist/app.js: node_modules/.package-lock.json $(UI_SRC)
+	npm run --silent build
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)' 2>/dev/null || \
+	  { echo "make ui needs Node.js >= 20.19 and npm (vite 8); found: $$(node --version 2>/dev/null || echo none)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Browser tests: Debian's chromium driven by playwright-core; screenshots in build/e2e/.
+e2e: $(BUILD)/lessond ui
+	LESSOND_BIN=$(BUILD)/lessond E2E_OUT=$(BUILD)/e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/modules.test.mjs tests/e2e/ui.test.mjs
 
 # Installs what building and testing need from Debian's archive, when missing.
 deps:
@@ -101,7 +120,7 @@ check-lessons: $(BUILD)/lessond
 		$(if $(SANITIZER),--cpu-seconds 10 --wall-ms 30000)
 
 test: deps
-	$(MAKE) all unit integration check-lessons hostile
+	$(MAKE) all unit integration check-lessons hostile e2e
 
 check-style:
 	clang-format --dry-run --Werror $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) $(wildcard bench/*.c)

@@ -1,0 +1,113 @@
+// api.js: the lesson server's JSON API (README.md, "API"). Every call
+// resolves with the parsed body or rejects with an ApiError whose message
+// is already in plain words for the learner.
+
+/** An API call that did not produce an answer to show. */
+export class ApiError extends Error {
+  constructor(kind, message, status = 0) {
+    super(message);
+    this.kind = kind; // 'busy' | 'network' | 'bad-request' | 'server'
+    this.status = status;
+  }
+}
+
+const BUSY_RETRIES = 2;
+
+/** Waits ms milliseconds. */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Sends one request. A 503 (every runner busy) is retried after its
+ * Retry-After, twice; onBusy(attempt) is called before each wait so the
+ * page can say so.
+ */
+async function request(method, path, body, { onBusy } = {}) {
+  for (let attempt = 0; ; attempt++) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(
+        'network',
+        'The lesson server could not be reached. Check that lessond is still running, then try again.',
+      );
+    }
+    if (response.status === 503 && attempt < BUSY_RETRIES) {
+      const header = response.headers.get('Retry-After');
+      const wait = header !== null && Number.isFinite(Number(header)) ? Math.min(Number(header), 5) : 1;
+      if (onBusy) onBusy(attempt + 1);
+      await sleep(wait * 1000);
+      continue;
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (response.ok && data) return data;
+    throw errorFor(response.status, data);
+  }
+}
+
+/** The ApiError for a non-2xx answer. */
+function errorFor(status, data) {
+  const detail = data && typeof data.error === 'string' ? data.error : '';
+  if (status === 503) {
+    return new ApiError(
+      'busy',
+      'The lesson server is busy: every Python runner is taken and the queue is full. ' +
+        'Wait a few seconds and try again.',
+      status,
+    );
+  }
+  if (status === 413) {
+    return new ApiError('bad-request', `That is too long to run: ${detail || 'the code is over the size limit'}. Make it shorter.`, status);
+  }
+  if (status >= 400 && status < 500) {
+    return new ApiError('bad-request', `The server refused the request: ${detail || `HTTP ${status}`}.`, status);
+  }
+  return new ApiError('server', `The server answered with an error (HTTP ${status}). Try again.`, status);
+}
+
+/** GET /api/lessons: the course in order. */
+export function lessons() {
+  return request('GET', '/api/lessons').then((d) => d.lessons || []);
+}
+
+/** GET /api/lessons/{id}: one lesson with its steps. */
+export function lesson(id) {
+  return request('GET', `/api/lessons/${encodeURIComponent(id)}`);
+}
+
+/** POST /api/run: runs code after the setup of lesson step (the run contract). */
+export function run(code, lessonId, stepId, options) {
+  return request('POST', '/api/run', { code, lesson: lessonId, step: stepId }, options);
+}
+
+/** POST /api/check for a prediction. */
+export function checkPrediction(lessonId, stepId, answer, options) {
+  return request('POST', '/api/check', { lesson: lessonId, step: stepId, answer }, options);
+}
+
+/** POST /api/check for a goal, or an experiment (code: its workload). */
+export function checkCode(lessonId, stepId, code, options) {
+  return request('POST', '/api/check', { lesson: lessonId, step: stepId, code }, options);
+}
+
+/** POST /api/solution: a goal's solution. */
+export function solution(lessonId, stepId) {
+  return request('POST', '/api/solution', { lesson: lessonId, step: stepId }).then((d) => d.solution);
+}
+
+/** GET /api/health: the Python version and sandbox layers. */
+export function health() {
+  return request('GET', '/api/health');
+}

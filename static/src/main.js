@@ -1,0 +1,88 @@
+// main.js: the entry point: styles, the hash router (#/ is the course,
+// #/lesson/<id> a lesson), focus on each new page's heading, the skip
+// link, and the Python version in the footer.
+import './styles/base.css';
+import './styles/lesson.css';
+import './styles/result.css';
+import { h } from './dom.js';
+import * as api from './api.js';
+import { renderCourse } from './course.js';
+import { renderLesson } from './lesson.js';
+import { releaseDetachedCharts } from './memchart.js';
+
+let firstPage = true;
+let rendering = 0;
+
+/** The route of the current hash: { page: 'course' } or { page: 'lesson', id }. */
+function route() {
+  const hash = window.location.hash;
+  const m = /^#\/lesson\/([^/?#]+)/.exec(hash);
+  if (m) return { page: 'lesson', id: decodeURIComponent(m[1]) };
+  return { page: 'course' };
+}
+
+/** Shows an error page in main. */
+function showError(main, error) {
+  main.replaceChildren(
+    h('h1', { tabindex: '-1' }, 'This page could not be shown'),
+    h('p', { class: 'page-error' }, error && error.message ? error.message : String(error)),
+    h('p', {}, h('a', { href: '#/' }, 'Back to all lessons')),
+  );
+  return 'Error';
+}
+
+/** Renders the page of the current hash; moves focus to its heading. */
+async function render() {
+  const main = document.getElementById('main');
+  const mine = ++rendering;
+  const r = route();
+  main.setAttribute('aria-busy', 'true');
+  // A page that takes longer than 200 ms to come says that it is coming.
+  const slow = setTimeout(() => {
+    main.replaceChildren(h('p', { class: 'page-loading', role: 'status' }, 'Loading…'));
+  }, 200);
+  let title;
+  try {
+    title = r.page === 'lesson' ? await renderLesson(main, r.id) : await renderCourse(main);
+  } catch (error) {
+    title = showError(main, error.status === 404 ? new Error('There is no lesson with that name.') : error);
+  } finally {
+    clearTimeout(slow);
+  }
+  if (mine !== rendering) return;
+  releaseDetachedCharts();
+  main.removeAttribute('aria-busy');
+  document.title = `${title} · lessond`;
+  if (!firstPage) {
+    window.scrollTo(0, 0);
+    const heading = main.querySelector('h1');
+    if (heading) heading.focus({ preventScroll: true });
+  }
+  firstPage = false;
+}
+
+/** Writes the Python version in the footer, when the server says it. */
+async function footer() {
+  try {
+    const info = await api.health();
+    const el = document.getElementById('footer-python');
+    if (el && info.python) el.textContent = `Every snippet runs in a fresh, sandboxed CPython ${info.python} on the lesson server.`;
+  } catch {
+    /* the footer keeps its default words */
+  }
+}
+
+/** Makes the skip link move focus to main without touching the route. */
+function skipLink() {
+  const link = document.querySelector('.skip-link');
+  if (!link) return;
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main').focus();
+  });
+}
+
+window.addEventListener('hashchange', render);
+skipLink();
+render();
+footer();

@@ -1,0 +1,46 @@
+// steps/example.js: an example to read, edit and run.
+import { h } from '../dom.js';
+import { announce } from '../announce.js';
+import { createEditor } from '../editor.js';
+import { renderRun } from '../result.js';
+import * as api from '../api.js';
+import * as store from '../store.js';
+import { button, codeSaver, perform, runKeys, stepFrame } from './common.js';
+
+/** Builds the section of an example step (index: its place in the lesson). */
+export function exampleStep(ctx, step, index) {
+  const saved = store.step(ctx.lesson.id, step.id);
+  const frame = stepFrame(ctx, step, index, `Read it, change it if you like, and run it (${runKeys()}).`);
+  const host = h('div', { class: 'editor-host' });
+  const runButton = button('Run', () => run(), { kind: 'primary' });
+  const restore = button('Restore original code', () => {
+    editor.setCode(step.code);
+    editor.clearError();
+    store.updateStep(ctx.lesson.id, step.id, { code: undefined });
+    announce('The original code is back. Undo (Ctrl+Z) brings your version back.');
+  });
+  const editor = createEditor(host, {
+    doc: saved.code ?? step.code,
+    label: `Code of step ${index + 1}, an example`,
+    describedBy: `${frame.id}-help`,
+    onRun: () => run(),
+    onChange: codeSaver(ctx, step, step.code),
+  });
+
+  /** Runs the editor's code after the earlier steps' definitions. */
+  function run() {
+    return perform(
+      frame,
+      runButton,
+      'Running…',
+      (onBusy) => api.run(editor.getCode(), ctx.lesson.id, step.id, { onBusy }),
+      (report) => {
+        frame.markDone();
+        return renderRun(report, { editor, sources: ctx.sourcesBefore(index, editor.getCode()), expectRaises: step.raises });
+      },
+    );
+  }
+
+  frame.body.append(host, h('div', { class: 'toolbar' }, runButton, restore));
+  return frame.section;
+}
