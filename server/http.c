@@ -92,7 +92,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 		snprintf(secs, sizeof secs, "%d", r->retry_after);
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 	}
+	if (r->csp)
+		MHD_add_response_header(mr, "Content-Security-Policy", r->csp);
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
 	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)r->status, mr);
 	MHD_destroy_response(mr);
 	return rc;

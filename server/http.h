@@ -25,6 +25,7 @@ struct http_response {
 	const char *allow;        /* for 405, static string */
 	int retry_after;          /* seconds, for 503; 0 for none */
 	const char *cache;        /* Cache-Control value, static string or NULL */
+	const char *csp;          /* Content-Security-Policy for pages, static string or NULL */
 };
 
 enum handler_result { HANDLER_DONE, HANDLER_PENDING };

@@ -135,7 +135,7 @@ def object_report(name, obj):
                 attrs[_safe_repr(key, 80) if not _is(key, str) else key] = _safe_repr(
                     value, ATTR_REPR_MAX)
     size = _safe(lambda: sys.getsizeof(obj), None)
-    return {
+    report = {
         "name": name,
         "type": _type_name(t),
         "has_dict": has_dict,
@@ -144,6 +144,25 @@ def object_report(name, obj):
         "size": size if isinstance(size, int) else None,
         "attrs": attrs,
     }
+    if has_dict:
+        report["dict_from"] = _safe(lambda: _dict_from(t), None)
+    return report
+
+
+def _dict_from(t):
+    """The class that gives instances their __dict__: the first class in the
+    MRO (object aside) without __slots__, or whose __slots__ names
+    '__dict__'. None when a built-in base provides it."""
+    for klass in t.__mro__:
+        if klass is object:
+            continue
+        declared = type.__dict__["__dict__"].__get__(klass).get("__slots__")
+        if declared is None:
+            return _type_name(klass) if klass.__module__ != "builtins" else None
+        names = (declared,) if _is(declared, str) else _safe(lambda: tuple(declared), ())
+        if "__dict__" in names:
+            return _type_name(klass)
+    return None
 
 
 def _is_learner_instance(value):

@@ -11,6 +11,12 @@
 
 #define STATIC_MAX_FILE (8 << 20)
 
+/* Pages may load only what lessond serves: no inline script or style. */
+static const char page_csp[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
+
 int static_resolve(const char *root, const char *url_path, char *out, size_t outlen)
 {
 	char want[PATH_MAX], real_root[PATH_MAX], real[PATH_MAX];
@@ -100,6 +106,8 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 	}
 	resp->status = 200;
 	resp->content_type = static_mime(path);
+	if (strncmp(resp->content_type, "text/html", 9) == 0)
+		resp->csp = page_csp;
 	resp->cache = "no-cache";
 	return HANDLER_DONE;
 }

@@ -215,6 +215,8 @@ class RunContract(unittest.TestCase):
         self.assertEqual(objs["p"]["attrs"], {"x": "1", "y": "'two'"})
         self.assertIsInstance(objs["p"]["size"], int)
         self.assertTrue(objs["q"]["has_dict"])
+        self.assertEqual(objs["q"]["dict_from"], "Loose")  # the subclass without __slots__
+        self.assertNotIn("dict_from", objs["p"])
         self.assertTrue(objs["q"]["weakrefable"])
         self.assertEqual(objs["q"]["attrs"], {"x": "3", "extra": "[4]"})
 
@@ -418,6 +420,15 @@ class BadRequests(unittest.TestCase):
 
     def test_unknown_api_route(self):
         self.expect_error(404, None, method="GET", path="/api/nope")
+
+    def test_pages_carry_a_strict_content_security_policy(self):
+        status, headers, body = self.server.request("GET", "/")
+        self.assertEqual(status, 200)
+        csp = headers.get("Content-Security-Policy", "")
+        self.assertIn("script-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(headers.get("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(headers.get("Referrer-Policy"), "no-referrer")
 
     def test_server_still_runs_after_bad_requests(self):
         self.assertEqual(self.server.run("1 + 1")["result"]["repr"], "2")
