@@ -130,7 +130,7 @@ format:
 
 bench: deps
 	$(MAKE) all $(BUILD)/bench
-	$(PY) bench/run.py --lessond $(BUILD)/lessond --client $(BUILD)/bench
+	$(PY) bench/run.py --lessond $(BUILD)/lessond --client $(BUILD)/bench $(BENCH_ARGS)
 
 $(BUILD)/bench: bench/bench.c
 	@mkdir -p $(@D)

@@ -37,6 +37,7 @@ struct options {
 	const char *path;
 	const char *body_file;
 	const char *expect;
+	const char *samples; /* file for every measured latency, or NULL */
 	int connections;
 	long requests;
 	long warmup;
@@ -344,13 +345,15 @@ static void usage(FILE *out)
 	fputs("usage: bench --port P --body-file F [--connections C] [--requests N]\n"
 	      "             [--warmup W] [--path /api/run] [--host 127.0.0.1]\n"
 	      "             [--expect '\"status\":\"ok\"'] [--method POST] [--pause-us 0]\n"
+	      "             [--samples FILE]\n"
 	      "POSTs F (application/json) N times over C keep-alive connections after W\n"
 	      "unmeasured warm-up requests, and prints one JSON line of results. A\n"
 	      "response is good when it is HTTP 200 and its body contains the --expect\n"
 	      "text (give '' to accept any 200). --method GET sends no body, which\n"
 	      "measures the HTTP floor, e.g. --method GET --path /api/health. --pause-us\n"
 	      "idles each connection between requests (latency with the server at rest;\n"
-	      "seconds and rps then include the pauses).\n",
+	      "seconds and rps then include the pauses). --samples writes every measured\n"
+	      "latency in ms to FILE, one a line, sorted (to pool several runs).\n",
 	      out);
 }
 
@@ -409,6 +412,8 @@ static int parse_args(int argc, char **argv, struct options *opt)
 			opt->host = v;
 		else if (strcmp(k, "--expect") == 0)
 			opt->expect = v;
+		else if (strcmp(k, "--samples") == 0)
+			opt->samples = v;
 		else {
 			fprintf(stderr, "bench: unknown option '%s'\n", k);
 			return -1;
@@ -423,6 +428,17 @@ static int parse_args(int argc, char **argv, struct options *opt)
 		return -1;
 	}
 	return 0;
+}
+
+/* Writes the n sorted latencies to path, one a line. Returns 0 or -1. */
+static int write_samples(const char *path, const double *sorted, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%.4f\n", sorted[i]);
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 /* Builds the request text (head and body) into sh. Returns 0 or -1. */
@@ -513,6 +529,10 @@ int main(int argc, char **argv)
 	       ok ? percentile(sh.latency_ms, ok, 50) : 0.0,
 	       ok ? percentile(sh.latency_ms, ok, 90) : 0.0,
 	       ok ? percentile(sh.latency_ms, ok, 99) : 0.0, ok ? sh.latency_ms[ok - 1] : 0.0);
+	if (opt.samples && write_samples(opt.samples, sh.latency_ms, ok) < 0) {
+		fprintf(stderr, "bench: cannot write %s: %s\n", opt.samples, strerror(errno));
+		failures = failures ? failures : 1;
+	}
 	if (failures || atomic_load(&sh.warmup_failures))
 		fprintf(stderr, "bench: %ld of %ld measured requests failed; first error: %s\n",
 		        failures, opt.requests, sh.first_error);

@@ -6,12 +6,17 @@ Starts lessond on a free port, then for each snippet measures:
   - throughput with several connections,
   - a fresh `python3.11 -I -c SNIPPET` per run, timed from spawn to exit,
 and prints a table, the naive/lessond ratio, and whether the targets are met.
-Missed targets are reported, never fatal: the machines are shared and noisy.
+With --baseline OLD_BINARY it also starts that (older) lessond and measures
+both in the same run, alternating them (old, new, new, old halves, so a load
+that drifts weighs on both alike), and prints them side by side with the
+new/old ratios. Missed targets are reported, never fatal: the machines are
+shared and noisy.
 The exit status is non-zero only when the benchmark itself could not run
 (server did not start or crashed, requests failed, bad arguments).
 
 Standard library only. Run it through `make bench`, or directly:
   python3 bench/run.py --lessond build/lessond --client build/bench
+  make bench BENCH_ARGS="--baseline /path/to/old/lessond"
 """
 
 import argparse
@@ -165,19 +170,55 @@ def describe_exit(code):
 
 
 def run_client(client, port, body_file, connections, requests, warmup, pause_us=0):
-    cmd = [client, "--port", str(port), "--body-file", body_file,
-           "--connections", str(connections), "--requests", str(requests),
-           "--warmup", str(warmup), "--path", "/api/run", "--pause-us", str(pause_us)]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        report = json.loads(p.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        raise BenchError("bench client gave no report (%s): %s"
-                         % (describe_exit(p.returncode), p.stderr.strip()))
-    if p.returncode != 0 or report.get("failures"):
-        raise BenchError("bench client: %d of %d requests failed: %s"
-                         % (report.get("failures", -1), requests, p.stderr.strip()))
+    """Runs the C client once; returns its report with the sorted latencies
+    of every measured request added as "samples"."""
+    with tempfile.NamedTemporaryFile(prefix="lessond-bench-samples-") as samples:
+        cmd = [client, "--port", str(port), "--body-file", body_file,
+               "--connections", str(connections), "--requests", str(requests),
+               "--warmup", str(warmup), "--path", "/api/run", "--pause-us", str(pause_us),
+               "--samples", samples.name]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            report = json.loads(p.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            raise BenchError("bench client gave no report (%s): %s"
+                             % (describe_exit(p.returncode), p.stderr.strip()))
+        if p.returncode != 0 or report.get("failures"):
+            raise BenchError("bench client: %d of %d requests failed: %s"
+                             % (report.get("failures", -1), requests, p.stderr.strip()))
+        with open(samples.name) as f:
+            report["samples"] = [float(line) for line in f if line.strip()]
     return report
+
+
+def pooled(reports):
+    """One report from several runs of the client: percentiles over all
+    their latencies, runs/s as all requests over all their seconds."""
+    samples = sorted(x for r in reports for x in r["samples"])
+    seconds = sum(r["seconds"] for r in reports)
+    ok = sum(r["ok"] for r in reports)
+    return {"requests": sum(r["requests"] for r in reports), "ok": ok, "seconds": seconds,
+            "rps": ok / seconds if seconds > 0 else 0.0, "mean_ms": statistics.fmean(samples),
+            "min_ms": samples[0], "p50_ms": percentile(samples, 50),
+            "p90_ms": percentile(samples, 90), "p99_ms": percentile(samples, 99),
+            "max_ms": samples[-1], "parts": len(reports)}
+
+
+def measure(servers, client, body_file, connections, requests, warmup, pause_us=0):
+    """Measures each server (a {label: Server} dict) with `requests` runs.
+    Two servers are measured in halves, in the order A B B A, so that load
+    from elsewhere that rises or falls during the measurement weighs on both
+    alike. Returns {label: pooled report}."""
+    labels = list(servers)
+    if len(labels) == 1:
+        order, part = labels, requests
+    else:
+        order, part = [labels[0], labels[1], labels[1], labels[0]], max(1, requests // 2)
+    reports = {label: [] for label in labels}
+    for label in order:
+        reports[label].append(run_client(client, servers[label].port, body_file, connections,
+                                         part, warmup, pause_us))
+    return {label: pooled(r) for label, r in reports.items()}
 
 
 def percentile(sorted_values, p):
@@ -245,7 +286,96 @@ def fmt_ms(x):
     return "%.3f" % x if x < 10 else "%.1f" % x
 
 
-def print_report(facts, health, args, results):
+def fmt_rps(x):
+    return "{:,.0f}".format(x) if x else "-"
+
+
+TITLES = {"trivial": "trivial: 1+1", "memory": "memory example: RegularUser/SlotsUser"}
+
+
+def rows(args, r):
+    """(label, stats, runs/s or None) for each line of one snippet's table."""
+    return (("lessond, 1 connection", r["single"], r["single"]["rps"]),
+            ("lessond, 1 conn., %g ms apart" % args.rest_pause_ms, r["rest"], None),
+            ("lessond, %d connections" % args.connections, r["multi"], r["multi"]["rps"]),
+            ("fresh %s -I -c" % os.path.basename(args.naive_python), r["naive"],
+             1e3 / r["naive"]["mean_ms"]))
+
+
+def print_table(args, results):
+    """The table of one lessond: p50, p90, p99, max, runs/s per line."""
+    head = "%-34s %8s %8s %8s %8s %9s" % ("latency in ms", "p50", "p90", "p99", "max", "runs/s")
+    print(head)
+    print("-" * len(head))
+    for name, r in results.items():
+        print(TITLES.get(name, name))
+        for label, m, rps in rows(args, r):
+            print("  %-32s %8s %8s %8s %8s %9s" % (label, fmt_ms(m["p50_ms"]), fmt_ms(m["p90_ms"]),
+                                                  fmt_ms(m["p99_ms"]), fmt_ms(m["max_ms"]),
+                                                  fmt_rps(rps)))
+
+
+def print_side_by_side(args, before, after):
+    """Both lessonds line by line: p50, p90, p99, runs/s each, then the
+    after/before ratios of p50 (below 1 is faster) and of runs/s."""
+    group = "%8s %8s %8s %8s"
+    head = ("%-32s " + group + "  |" + group + "  | %6s %7s") % (
+        "latency in ms", "p50", "p90", "p99", "runs/s", "p50", "p90", "p99", "runs/s",
+        "p50", "runs/s")
+    print("%-32s %-35s  | %-35s  | %s" % ("", "before: " + args.baseline_name,
+                                         "after: " + args.lessond_name, "after/before"))
+    print(head)
+    print("-" * len(head))
+    for name in after:
+        print(TITLES.get(name, name))
+        for (label, b, brps), (_, a, arps) in zip(rows(args, before[name]), rows(args, after[name])):
+            cells = []
+            for m, rps in ((b, brps), (a, arps)):
+                cells.append(group % (fmt_ms(m["p50_ms"]), fmt_ms(m["p90_ms"]),
+                                      fmt_ms(m["p99_ms"]), fmt_rps(rps)))
+            ratio = "%5.2fx" % (a["p50_ms"] / b["p50_ms"]) if b["p50_ms"] else "-"
+            rratio = "%6.2fx" % (arps / brps) if brps and arps else "-"
+            if label.startswith("fresh"):
+                ratio = rratio = "(same)"
+            print("  %-30s %s  |%s  | %6s %7s" % (label, cells[0], cells[1], ratio, rratio))
+
+
+def print_targets(results):
+    """Whether the trivial snippet meets the targets, for one lessond."""
+    t = results.get("trivial")
+    if not t:
+        return
+    p50 = t["single"]["p50_ms"]
+    ratio = t["naive"]["p50_ms"] / p50
+    rps = t["multi"]["rps"]
+    targets = [
+        (p50 <= TARGET_P50_MS, "trivial p50 over HTTP <= %.1f ms" % TARGET_P50_MS,
+         "%.3f ms" % p50),
+        (ratio >= TARGET_RATIO, "trivial p50 >= %.0fx faster than a fresh process"
+         % TARGET_RATIO, "%.1fx" % ratio),
+        (rps >= TARGET_RPS, "trivial throughput with 4 clients >= %s runs/s"
+         % "{:,.0f}".format(TARGET_RPS), "{:,.0f} runs/s".format(rps)),
+    ]
+    for ok, what, got in targets:
+        print("  %-8s %-52s %s" % ("met" if ok else "NOT MET", what, got))
+    missed = sum(1 for ok, _, _ in targets if not ok)
+    if missed:
+        print("  (%d target(s) missed; reported, not fatal: shared machines are noisy)" % missed)
+
+
+def print_checks(results, checks, prefix=""):
+    print("%snaive/lessond (fresh-process p50 / lessond 1-connection p50): " % prefix + ", ".join(
+        "%s %.1fx" % (name, r["naive"]["p50_ms"] / r["single"]["p50_ms"])
+        for name, r in results.items()))
+    for name, check in checks.items():
+        res = (check.get("result") or {}).get("repr")
+        mem = check.get("memory") or {}
+        print("%scheck %-8s status %s, result %s, memory peak %s, in-child wall %s ms"
+              % (prefix, name, check.get("status"), res, mem.get("peak_bytes"),
+                 (check.get("time") or {}).get("wall_ms")))
+
+
+def print_report(facts, health, args, results, checks):
     layers = health.get("sandbox", {}).get("layers", {})
     active = [k for k, v in layers.items() if v == "active"]
     inactive = [k for k, v in layers.items() if v != "active"]
@@ -254,73 +384,47 @@ def print_report(facts, health, args, results):
     print("machine: %d CPUs usable (%d online), %s, %s, %s"
           % (facts["nproc"], facts["cpus"], facts["kernel"], facts.get("os", "?"),
              facts["cpu_model"]))
-    print("load average before the run: %s" % facts["loadavg"])
+    print("load average before the run: %s; after: %s" % (facts["loadavg"], facts["loadavg_after"]))
     print("python: lessond embeds %s; fresh-process baseline %s %s; this driver %s"
           % (health.get("python", "?"), args.naive_python, facts["naive_python"],
              facts["driver_python"]))
     print("server: --pool-size %d; sandbox layers active: %s%s"
           % (args.pool_size, ", ".join(active) or "none",
              "; inactive: " + ", ".join(inactive) if inactive else ""))
+    alternated = " each, alternated old/new/new/old" if args.baseline else ""
     print("runs: lessond %d after %d warm-up on 1 connection, %d on %d connections "
-          "(after %d warm-up);" % (args.requests, args.warmup, args.throughput_requests,
-                                   args.connections, args.warmup))
+          "(after %d warm-up)%s;" % (args.requests, args.warmup, args.throughput_requests,
+                                      args.connections, args.warmup, alternated))
     print("      %d on 1 connection %g ms apart (the server at rest between runs);"
           % (args.rest_requests, args.rest_pause_ms))
     print("      fresh process %d, one at a time, after 5 warm-up, timed from spawn to exit"
           % args.naive_runs)
     print()
-    head = "%-34s %8s %8s %8s %8s %9s" % ("latency in ms", "p50", "p90", "p99", "max", "runs/s")
-    print(head)
-    print("-" * len(head))
-    titles = {"trivial": "trivial: 1+1", "memory": "memory example: RegularUser/SlotsUser"}
-    for name, r in results.items():
-        print(titles.get(name, name))
-        rows = (("lessond, 1 connection", r["single"], r["single"]["rps"]),
-                ("lessond, 1 conn., %g ms apart" % args.rest_pause_ms, r["rest"], None),
-                ("lessond, %d connections" % args.connections, r["multi"], r["multi"]["rps"]),
-                ("fresh %s -I -c" % os.path.basename(args.naive_python), r["naive"],
-                 1e3 / r["naive"]["mean_ms"]))
-        for label, m, rps in rows:
-            print("  %-32s %8s %8s %8s %8s %9s" % (label, fmt_ms(m["p50_ms"]), fmt_ms(m["p90_ms"]),
-                                                  fmt_ms(m["p99_ms"]), fmt_ms(m["max_ms"]),
-                                                  "{:,.0f}".format(rps) if rps else "-"))
-    print()
-    print("naive/lessond (fresh-process p50 / lessond 1-connection p50): " + ", ".join(
-        "%s %.1fx" % (name, r["naive"]["p50_ms"] / r["single"]["p50_ms"])
-        for name, r in results.items()))
-    for name, r in results.items():
-        check = r["check"]
-        res = (check.get("result") or {}).get("repr")
-        mem = check.get("memory") or {}
-        print("check %-8s status %s, result %s, memory peak %s, in-child wall %s ms"
-              % (name, check.get("status"), res, mem.get("peak_bytes"),
-                 (check.get("time") or {}).get("wall_ms")))
-    print()
-    t = results.get("trivial")
-    if t:
-        p50 = t["single"]["p50_ms"]
-        ratio = t["naive"]["p50_ms"] / p50
-        rps = t["multi"]["rps"]
-        targets = [
-            (p50 <= TARGET_P50_MS, "trivial p50 over HTTP <= %.1f ms" % TARGET_P50_MS,
-             "%.3f ms" % p50),
-            (ratio >= TARGET_RATIO, "trivial p50 >= %.0fx faster than a fresh process"
-             % TARGET_RATIO, "%.1fx" % ratio),
-            (rps >= TARGET_RPS, "trivial throughput with %d clients >= %s runs/s"
-             % (args.connections, "{:,.0f}".format(TARGET_RPS)), "{:,.0f} runs/s".format(rps)),
-        ]
+    if args.baseline:
+        print_side_by_side(args, results["before"], results["after"])
+        print()
+        print_checks(results["before"], checks["before"], "before: ")
+        print_checks(results["after"], checks["after"], "after:  ")
+        print()
+        print("targets, before (%s)" % args.baseline_name)
+        print_targets(results["before"])
+        print("targets, after (%s)" % args.lessond_name)
+        print_targets(results["after"])
+    else:
+        print_table(args, results["after"])
+        print()
+        print_checks(results["after"], checks["after"])
+        print()
         print("targets")
-        for ok, what, got in targets:
-            print("  %-8s %-52s %s" % ("met" if ok else "NOT MET", what, got))
-        missed = sum(1 for ok, _, _ in targets if not ok)
-        if missed:
-            print("  (%d target(s) missed; reported, not fatal: shared machines are noisy)" % missed)
+        print_targets(results["after"])
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lessond", default="build/lessond", help="server binary")
+    ap.add_argument("--baseline", metavar="OLD_BINARY",
+                    help="an older lessond to measure alongside, side by side")
     ap.add_argument("--client", default="build/bench", help="bench client binary")
     ap.add_argument("--pool-size", type=int, default=2, help="lessond --pool-size (2)")
     ap.add_argument("--requests", type=int, default=2000, help="1-connection runs (2000)")
@@ -339,60 +443,91 @@ def main():
                     help="extra lessond argument (repeatable), e.g. --server-arg=--log-level=warn")
     ap.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = ap.parse_args()
+    args.lessond_name = args.lessond
+    args.baseline_name = args.baseline
 
-    for path in (args.lessond, args.client):
+    binaries = [args.lessond, args.client] + ([args.baseline] if args.baseline else [])
+    for path in binaries:
         if not os.access(path, os.X_OK):
             log("run.py: %s is not an executable (run `make all build/bench`)" % path)
             return 2
     facts = machine_facts(args.naive_python)
-    results = {}
+    labels = (["before"] if args.baseline else []) + ["after"]
+    results = {label: {} for label in labels}
+    checks = {label: {} for label in labels}
     with tempfile.TemporaryDirectory(prefix="lessond-bench-") as tmp:
-        server = Server(args.lessond, args.pool_size, tmp, args.server_arg)
-        exit_code = None
+        servers = {}
+        for label in labels:
+            os.mkdir(os.path.join(tmp, label))
+            binary = args.baseline if label == "before" else args.lessond
+            servers[label] = Server(binary, args.pool_size, os.path.join(tmp, label),
+                                    args.server_arg)
+        exit_codes = {}
         try:
-            log("starting %s" % " ".join(server.args))
-            health = server.start()
-            log("lessond on port %d, pool ready" % server.port)
+            health = None
+            for label, server in servers.items():
+                log("starting %s" % " ".join(server.args))
+                h = server.start()
+                health = h if label == "after" else health
+                log("lessond (%s) on port %d, pool ready" % (label, server.port))
             for name, code in SNIPPETS:
                 body_file = os.path.join(tmp, name + ".json")
                 with open(body_file, "w") as f:
                     json.dump({"code": code}, f)
-                check = server.run_once(code)
-                if check.get("status") != "ok":
-                    raise BenchError("snippet %s did not run: %s" % (name, json.dumps(check)[:400]))
+                for label, server in servers.items():
+                    check = server.run_once(code)
+                    if check.get("status") != "ok":
+                        raise BenchError("snippet %s did not run on %s: %s"
+                                         % (name, label, json.dumps(check)[:400]))
+                    checks[label][name] = check
                 log("%s: 1 connection, %d runs" % (name, args.requests))
-                single = run_client(args.client, server.port, body_file, 1, args.requests,
-                                    args.warmup)
+                single = measure(servers, args.client, body_file, 1, args.requests, args.warmup)
                 log("%s: %d connections, %d runs" % (name, args.connections,
                                                      args.throughput_requests))
-                multi = run_client(args.client, server.port, body_file, args.connections,
-                                   args.throughput_requests, args.warmup)
+                multi = measure(servers, args.client, body_file, args.connections,
+                                args.throughput_requests, args.warmup)
                 log("%s: 1 connection, %d runs %g ms apart" % (name, args.rest_requests,
                                                                args.rest_pause_ms))
-                rest = run_client(args.client, server.port, body_file, 1, args.rest_requests,
-                                  20, int(args.rest_pause_ms * 1000))
-                if not server.alive():
-                    raise BenchError("lessond died during the run")
+                rest = measure(servers, args.client, body_file, 1, args.rest_requests, 20,
+                               int(args.rest_pause_ms * 1000))
+                for label, server in servers.items():
+                    if not server.alive():
+                        raise BenchError("lessond (%s) died during the run" % label)
                 log("%s: %d fresh %s processes" % (name, args.naive_runs, args.naive_python))
                 naive = run_naive(args.naive_python, code, args.naive_runs, 5)
-                results[name] = {"single": single, "multi": multi, "rest": rest, "naive": naive,
-                                 "check": check}
-            health = server.health() or health
+                for label in labels:
+                    results[label][name] = {"single": single[label], "multi": multi[label],
+                                            "rest": rest[label], "naive": naive}
+            health = servers["after"].health() or health
         except BenchError as e:
             log("run.py: %s" % e)
-            if server.proc is not None and server.proc.poll() is not None:
-                log("lessond %s\n%s" % (describe_exit(server.proc.returncode), server.log_tail()))
+            for label, server in servers.items():
+                if server.proc is not None and server.proc.poll() is not None:
+                    log("lessond (%s) %s\n%s" % (label, describe_exit(server.proc.returncode),
+                                                 server.log_tail()))
             return 1
         finally:
-            exit_code = server.stop()
-        print_report(facts, health, args, results)
+            for label, server in servers.items():
+                exit_codes[label] = server.stop()
+        facts["loadavg_after"] = " ".join("%.2f" % x for x in os.getloadavg())
+        print_report(facts, health, args, results, checks)
         if args.json:
+            for per_label in results.values():
+                for r in per_label.values():
+                    for m in r.values():
+                        m.pop("samples", None)
             with open(args.json, "w") as f:
-                json.dump({"facts": facts, "results": results, "health": health}, f, indent=1)
+                json.dump({"facts": facts, "results": results, "checks": checks,
+                           "health": health}, f, indent=1)
         print()
-        if exit_code not in (0, -signal.SIGTERM):
-            print("lessond on SIGTERM: %s (expected a clean exit)" % describe_exit(exit_code))
-            print(server.log_tail())
+        failed = False
+        for label, server in servers.items():
+            if exit_codes[label] not in (0, -signal.SIGTERM):
+                print("lessond (%s) on SIGTERM: %s (expected a clean exit)"
+                      % (label, describe_exit(exit_codes[label])))
+                print(server.log_tail())
+                failed = True
+        if failed:
             return 1
         print("lessond stopped cleanly on SIGTERM")
     return 0

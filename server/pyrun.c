@@ -16,8 +16,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static PyObject *runner_run;    /* new reference, kept for the process lifetime */
-static PyObject *runner_warmup; /* new reference, kept for the process lifetime */
+static PyObject *runner_run;      /* new reference, kept for the process lifetime */
+static PyObject *runner_warmup;   /* new reference, kept for the process lifetime */
+static PyObject *runner_exercise; /* new reference, kept for the process lifetime */
 
 /* Imports the runner from the source compiled into this binary. Returns the
  * module (new reference) or NULL with the Python error printed to the log. */
@@ -54,8 +55,9 @@ static int collect_paths(PyObject *module, struct pyrun_info *info)
 	return 0;
 }
 
-/* Runs the runner's warm-up with the capture fds pointed at throw-away memfds,
- * so the zygote's own first-run allocations happen before gc.freeze(). */
+/* Runs the runner's warm-up (one exercise run, gc, gc.freeze) with the
+ * capture fds pointed at throw-away memfds, so the zygote's own first-run
+ * work happens before its heap is frozen and children are forked. */
 static void zygote_warmup(void)
 {
 	int out = memfd_create("warmup-out", MFD_CLOEXEC);
@@ -65,7 +67,10 @@ static void zygote_warmup(void)
 		goto close_fds;
 	dup2(out, 1);
 	dup2(err, 2);
-	pyrun_warmup();
+	PyObject *r = PyObject_CallNoArgs(runner_warmup); /* new */
+	if (!r)
+		PyErr_Print();
+	Py_XDECREF(r);
 	dup2(saved1, 1);
 	dup2(saved2, 2);
 close_fds:
@@ -95,9 +100,10 @@ int pyrun_init(struct pyrun_info *info)
 	PyObject *module = import_runner(); /* new */
 	if (!module)
 		goto python_error;
-	runner_run = PyObject_GetAttrString(module, "run");       /* new */
-	runner_warmup = PyObject_GetAttrString(module, "warmup"); /* new */
-	if (!runner_run || !runner_warmup || collect_paths(module, info) < 0) {
+	runner_run = PyObject_GetAttrString(module, "run");           /* new */
+	runner_warmup = PyObject_GetAttrString(module, "warmup");     /* new */
+	runner_exercise = PyObject_GetAttrString(module, "exercise"); /* new */
+	if (!runner_run || !runner_warmup || !runner_exercise || collect_paths(module, info) < 0) {
 		Py_DECREF(module);
 		goto python_error;
 	}
@@ -108,9 +114,7 @@ int pyrun_init(struct pyrun_info *info)
 	size_t n = strcspn(ver, " ");
 	if (n > 0 && n < sizeof info->version)
 		snprintf(info->version, sizeof info->version, "%.*s", (int)n, ver);
-	zygote_warmup();
-	if (PyRun_SimpleString("import gc; gc.collect(); gc.freeze()") != 0)
-		return -1;
+	zygote_warmup(); /* ends with gc.freeze(): see runner.warmup() */
 	return 0;
 python_error:
 	PyErr_Print();
@@ -129,9 +133,9 @@ pid_t pyrun_fork(void)
 	return pid;
 }
 
-void pyrun_warmup(void)
+void pyrun_exercise(void)
 {
-	PyObject *r = PyObject_CallNoArgs(runner_warmup); /* new */
+	PyObject *r = PyObject_CallNoArgs(runner_exercise); /* new */
 	if (!r)
 		PyErr_Clear();
 	Py_XDECREF(r);

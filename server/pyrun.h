@@ -22,8 +22,11 @@ int pyrun_init(struct pyrun_info *info);
 /* fork() done the CPython way (PyOS_BeforeFork / AfterFork_*). Returns like fork. */
 pid_t pyrun_fork(void);
 
-/* In a child: runs the runner's warm-up snippet on the capture fds. */
-void pyrun_warmup(void);
+/* Runs the runner's exercise (one representative run of a snippet of our
+ * own) on fds 1 and 2: in the probe child that learns the pages a run
+ * touches (prefault.c), or in a child for which no plan was made. A failure
+ * inside it is cleared, never reported. */
+void pyrun_exercise(void);
 
 /* In a child: runs setup then code, returns the run contract as JSON in a
  * malloc'd buffer the caller frees (*out, *out_len). `extra` is the lesson

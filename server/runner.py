@@ -21,10 +21,16 @@ import os
 import re
 import sys
 import time
-import tracemalloc
 import traceback
 import types
 import weakref
+
+# The C layer of tracemalloc, not tracemalloc.py: a snippet's own `import
+# tracemalloc` then runs that module, as a standalone run does (see warmup()).
+# What it imports is preloaded; the import still costs about 1 ms in a child.
+import _tracemalloc as tracemalloc
+import fnmatch  # noqa: F401
+import pickle  # noqa: F401
 
 # Preloaded for learners so a run does not pay for their import.
 import collections  # noqa: F401
@@ -579,13 +585,41 @@ def verdict(spec, ns, report, value, raised):
     return {"error": "unknown verdict request"}
 
 
+_EXERCISE = "class _W:\n    __slots__ = ('a',)\n_w = _W()\n_w.a = [1]\nprint(_w.a)\n_w"
+
+
+def exercise():
+    """One representative run through the whole run path: compile, trace,
+    execute, inspect an object, capture output, encode JSON. The zygote runs
+    it while warming up; a probe child runs it to learn which pages a run
+    touches (prefault.c); a child runs it itself only when that failed.
+    run() puts the real tracemalloc.start back at the end of a traced run;
+    a snippet's `import tracemalloc` must find _yield_trace (see warmup())."""
+    run(_EXERCISE, "", 1024)
+    tracemalloc.start = _yield_trace
+
+
 def warmup():
-    """Exercises the whole run path once in a waiting child, so copy-on-write
-    faults are paid before the learner's code arrives."""
-    run("class _W:\n    __slots__ = ('a',)\n_w = _W()\n_w.a = [1]\nprint(_w.a)\n_w", "", 1024)
-    # The warm-up leaves cyclic garbage (its class). Collect it now and
-    # freeze what is left, so no collection during the learner's run frees
-    # it and the snippet sees the heap a fresh interpreter would.
+    """Prepares the zygote's heap, once, before the first fork.
+
+    The exercise pays for first-use work (specialised bytecode, caches) once
+    for all children. A full collection then frees its garbage and empties
+    CPython's free lists, and what is left is frozen: no collection in a
+    child ever scans the inherited heap, and the few steps of each run
+    before the snippet refill the free lists about as far as a fresh
+    interpreter has them at a script's first line. (No child collects or
+    freezes again: that would empty them right before the snippet.)
+
+    Free lists decide whether an object is counted: a class call's argument
+    tuple (48 bytes) comes from a free list or is allocated and traced. A
+    snippet that imports tracemalloc and measures a class call right after
+    the import sees what the import left. Standalone, that import runs
+    tracemalloc.py and refills the lists; here it does too, because the
+    runner uses _tracemalloc and never loads tracemalloc.py. (The snippet's
+    module binds _tracemalloc.start when it is imported: exercise() leaves
+    _yield_trace there, so a snippet that starts tracing still takes over
+    from the runner's trace.)"""
+    exercise()
     gc.collect()
     gc.freeze()
 

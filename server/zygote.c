@@ -1,10 +1,12 @@
-/* zygote.c: initialise CPython once, build the sandbox once, then fork
- * children on request. Each child enters the sandbox, warms up, waits for one
- * job on its pipe, runs it, writes the framed result and exits. The zygote
- * never runs learner code itself; it reports every child's exit status. */
+/* zygote.c: initialise CPython once, build the sandbox once, learn the pages
+ * a run touches (prefault.c), then fork children on request. Each child
+ * faults those pages in, enters the sandbox, waits for one job on its pipe,
+ * runs it, writes the framed result and exits. The zygote never runs learner
+ * code itself; it reports every child's exit status. */
 #include "zygote.h"
 
 #include "log.h"
+#include "prefault.h"
 #include "protocol.h"
 #include "pyrun.h"
 #include "sandbox/sandbox.h"
@@ -12,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +147,10 @@ static int limit_job_memory(uint64_t bytes)
 #endif
 }
 
-/* The life of a child after fork: sandbox, warm-up, one job, result, exit. */
+/* The life of a child after fork: pages a run touches faulted in, normal
+ * scheduling, sandbox, one job, result, exit. The prefault comes before the
+ * sandbox because it is our own work and switching back from SCHED_BATCH
+ * needs a system call the sandbox denies. */
 static void child_main(int job_rd, int result_wr) __attribute__((noreturn));
 static void child_main(int job_rd, int result_wr)
 {
@@ -161,13 +168,19 @@ static void child_main(int job_rd, int result_wr)
 	int err = memfd_create("stderr", 0);
 	if (out < 0 || err < 0 || child_arrange_fds(job_rd, result_wr, out, err) < 0)
 		_exit(CHILD_EXIT_SANDBOX);
+	bool prefaulted = prefault_apply() == 0;
+	/* Ready: from now on this child's job is what a request waits for,
+	 * so it may preempt setup work again (see zygote_main). */
+	struct sched_param normal = {0};
+	sched_setscheduler(0, SCHED_OTHER, &normal);
 	unsigned active = sandbox_enter(&sandbox);
 	if ((active & required_layers) != required_layers)
 		_exit(CHILD_EXIT_SANDBOX);
 #if defined(__SANITIZE_ADDRESS__)
 	pyrun_cap_memory(sandbox.limits.memory_bytes); /* rlimits.c skips RLIMIT_AS here */
 #endif
-	pyrun_warmup();
+	if (!prefaulted)
+		pyrun_exercise(); /* the old way: a whole run of our own */
 
 	char *buf = NULL, *json = NULL;
 	const char *code, *setup, *extra;
@@ -270,6 +283,13 @@ void zygote_main(int sock, const struct config *cfg)
 	log_set_role("zygote");
 	log_threshold = cfg->log_level;
 	required_layers = cfg->strict ? LAYERS_REQUIRED : 0;
+	/* Forking and preparing children is work for later: SCHED_BATCH keeps
+	 * it (and each new child, until it is ready) from preempting a run in
+	 * flight or the server's threads when they wake. Unprivileged, and a
+	 * child may switch back to SCHED_OTHER on its own. */
+	struct sched_param batch = {0};
+	if (sched_setscheduler(0, SCHED_BATCH, &batch) < 0)
+		log_debug("SCHED_BATCH refused: %s", strerror(errno));
 	output_limit = cfg->output_bytes;
 	struct pyrun_info info;
 	memset(&info, 0, sizeof info);
@@ -291,6 +311,7 @@ void zygote_main(int sock, const struct config *cfg)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	prefault_learn();
 	struct zmsg hello = {
 	    .type = ZMSG_HELLO, .layers = probe_layers(), .landlock_abi = sandbox.landlock_abi};
 	snprintf(hello.text, sizeof hello.text, "%s", info.version);

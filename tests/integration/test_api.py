@@ -5,6 +5,7 @@ tests/integration/test_api.py` (make integration does this).
 """
 
 import ast
+import collections
 import concurrent.futures
 import json
 import os
@@ -24,7 +25,9 @@ PYTHON = "/usr/bin/python3.11"  # Debian's build: the one the server embeds
 CONTRACT = {"status", "result", "stdout", "stderr", "truncated", "exception", "objects",
             "memory", "time", "python", "message"}
 
-USERS = textwrap.dedent("""\
+# The RegularUser/SlotsUser example. It measures itself with tracemalloc,
+# so lessond does not trace around it; its result is the tuple of peaks.
+USERS_BODY = textwrap.dedent("""\
     import tracemalloc
 
     class RegularUser:
@@ -43,9 +46,10 @@ USERS = textwrap.dedent("""\
         tracemalloc.stop()
         return peak
 
-    (measure_peak_memory_use(lambda: RegularUser("Amir")),
-     measure_peak_memory_use(lambda: SlotsUser("Amir")))
     """)
+USERS_RESULT = ('(measure_peak_memory_use(lambda: RegularUser("Amir")), '
+                'measure_peak_memory_use(lambda: SlotsUser("Amir")))')
+USERS = USERS_BODY + USERS_RESULT + "\n"
 
 POINTS = textwrap.dedent("""\
     class Point:
@@ -57,51 +61,52 @@ POINTS = textwrap.dedent("""\
     points = [Point(i, i) for i in range(100_000)]
     """)
 
-# The standalone reference: the same snippet under a plain exec() in a fresh
-# Debian python3.11, traced around the exec unless it traces itself. It
-# imports nothing else, so the interpreter's free lists are as a plain
-# script leaves them.
-REFERENCE = textwrap.dedent("""\
-    import ast, builtins, sys, tracemalloc, types
-    code = open(sys.argv[1]).read()
-    tree = ast.parse(code, "<snippet>")
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    body = compile(tree, "<snippet>", "exec")
-    expr = compile(last, "<snippet>", "eval") if last else None
-    main = types.ModuleType("__main__")
-    sys.modules["__main__"] = main
-    ns = main.__dict__
+# The standalone references, computed by Debian's python3.11 at test time.
+# A snippet that measures itself runs as a plain script whose last line
+# prints its result. A snippet lessond measures runs under this minimal
+# harness: compiled, executed in a fresh __main__ namespace, traced around
+# the exec() only.
+HARNESS = textwrap.dedent("""\
+    import builtins, sys, tracemalloc, types
+    src = open(sys.argv[1]).read()
+    code = compile(src, "<snippet>", "exec")
+    ns = types.ModuleType("__main__").__dict__
     ns["__builtins__"] = builtins
-    trace = "tracemalloc" not in code
-    if trace:
-        tracemalloc.start()
-    exec(body, ns)
-    value = eval(expr, ns) if expr else None
-    memory = None
-    if trace:
-        current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        memory = (peak, current)
-    print(repr((memory, repr(value))))
+    tracemalloc.start()
+    exec(code, ns)
+    current, peak = tracemalloc.get_traced_memory()
+    print(peak, current)
     """)
 
 
-def standalone(code):
-    """What Debian's python3.11 reports for code, run on its own."""
+def python_output(files, script):
+    """stdout of `python3.11 -I -S script` with `files` ({name: text}) in a
+    temporary directory, as the most common of three runs. Debian's
+    python3.11 is not PIE: its heap lies below 1 GiB and ints made from
+    addresses (a class's key among its base's subclasses) take one 4-byte
+    digit, except when address randomisation puts the heap right under
+    1 GiB, about one run in a hundred."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "snippet.py")
-        script = os.path.join(tmp, "reference.py")
-        with open(path, "w") as f:
-            f.write(code)
-        with open(script, "w") as f:
-            f.write(REFERENCE)
-        out = subprocess.run([PYTHON, "-I", "-S", script, path], text=True,
-                             capture_output=True, check=True)
-    memory, value = ast.literal_eval(out.stdout)
-    return {"memory": memory and {"peak_bytes": memory[0], "current_bytes": memory[1]},
-            "repr": value}
+        for name, text in files.items():
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(text)
+        runs = [subprocess.run([PYTHON, "-I", "-S", *script], cwd=tmp, text=True,
+                               capture_output=True, check=True).stdout for _ in range(3)]
+    return collections.Counter(runs).most_common(1)[0][0]
+
+
+def plain_script(body, last):
+    """The value `python3.11 -I -S users.py` prints for body + print(last)."""
+    script = body + "print(" + last + ")\n"
+    return ast.literal_eval(python_output({"users.py": script}, ["users.py"]))
+
+
+def harnessed(code):
+    """(peak, current) tracemalloc reports for code under HARNESS."""
+    out = python_output({"harness.py": HARNESS, "snippet.py": code},
+                        ["harness.py", "snippet.py"])
+    peak, current = map(int, out.split())
+    return peak, current
 
 
 class RunContract(unittest.TestCase):
@@ -315,7 +320,8 @@ class RunContract(unittest.TestCase):
 
 
 class Fidelity(unittest.TestCase):
-    """Memory figures equal what Debian's python3.11 reports standalone."""
+    """Memory figures equal what Debian's python3.11 reports standalone:
+    byte for byte in normal and UBSan builds, within 64 bytes under ASan."""
 
     @classmethod
     def setUpClass(cls):
@@ -325,44 +331,65 @@ class Fidelity(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.__exit__(None, None, None)
 
-    def assert_same_bytes(self, ours, theirs):
+    def assert_standalone(self, theirs, ours_from):
+        """Compares figures (a tuple of byte counts) that ours_from(server)
+        returns with the standalone ones. lessond's heap, too, lands right
+        under 1 GiB about once in a hundred starts (see python_output), so a
+        difference is measured once more on a fresh server, and only a
+        difference that repeats fails."""
+        ours = ours_from(self.server)
         if SANITIZER == "address":
             # ASan's allocator puts the heap at high addresses, so ints made
             # from addresses (type subclass keys) take one more 4-byte digit.
-            self.assertLessEqual(abs(ours - theirs), 64, (ours, theirs))
-        else:
-            self.assertEqual(ours, theirs)
+            for a, b in zip(ours, theirs):
+                self.assertLessEqual(abs(a - b), 64, (ours, theirs))
+            return
+        if ours != theirs:
+            with Server() as fresh:
+                ours = ours_from(fresh)
+        self.assertEqual(ours, theirs, "lessond %s, standalone %s" % (ours, theirs))
 
     def test_snippet_own_tracemalloc_regular_vs_slots_user(self):
-        ref = standalone(USERS)
-        r = self.server.run(USERS)
-        self.assertEqual(r["status"], "ok", r)
-        ours = ast.literal_eval(r["result"]["repr"])  # a tuple of two ints
-        theirs = ast.literal_eval(ref["repr"])
-        for a, b in zip(ours, theirs):
-            self.assert_same_bytes(a, b)
-        self.assertLess(ours[1], ours[0])
-        self.assertIsNone(r["memory"]["peak_bytes"])
-        self.assertIn("tracemalloc", r["memory"]["absent"])
+        # The plain script imports tracemalloc, which runs tracemalloc.py
+        # and leaves CPython's free lists filled; whether the class call's
+        # argument tuple (48 bytes) is counted depends on them.
+        theirs = plain_script(USERS_BODY, USERS_RESULT)
+
+        def ours_from(server):
+            r = server.run(USERS)
+            self.assertEqual(r["status"], "ok", r)
+            self.assertIsNone(r["memory"]["peak_bytes"])
+            self.assertIn("tracemalloc", r["memory"]["absent"])
+            return ast.literal_eval(r["result"]["repr"])
+
+        self.assert_standalone(theirs, ours_from)
+        self.assertLess(theirs[1], theirs[0])
 
     def test_runner_peak_for_100k_points(self):
         for slots in ("", '__slots__ = ("x", "y")'):
             code = POINTS.format(slots=slots)
-            ref = standalone(code)["memory"]
-            r = self.server.run(code)
-            self.assertEqual(r["status"], "ok", r)
-            self.assert_same_bytes(r["memory"]["peak_bytes"], ref["peak_bytes"])
-            self.assert_same_bytes(r["memory"]["current_bytes"], ref["current_bytes"])
-            self.assertGreater(r["memory"]["peak_bytes"], 5_000_000)
+            theirs = harnessed(code)
+
+            def ours_from(server):
+                r = server.run(code)
+                self.assertEqual(r["status"], "ok", r)
+                return r["memory"]["peak_bytes"], r["memory"]["current_bytes"]
+
+            self.assert_standalone(theirs, ours_from)
+            self.assertGreater(theirs[0], 5_000_000)
 
     def test_objects_inspected_after_memory(self):
         # Reporting `u` calls hasattr(u, '__dict__'), which materialises the
         # dict in 3.11; the figures must not include it.
         code = "class U:\n    def __init__(self):\n        self.a = 1\nu = U()"
-        ref = standalone(code)["memory"]
-        r = self.server.run(code)
-        self.assertTrue(r["objects"][0]["has_dict"])
-        self.assert_same_bytes(r["memory"]["current_bytes"], ref["current_bytes"])
+        theirs = harnessed(code)[1:]
+
+        def ours_from(server):
+            r = server.run(code)
+            self.assertTrue(r["objects"][0]["has_dict"])
+            return (r["memory"]["current_bytes"],)
+
+        self.assert_standalone(theirs, ours_from)
 
 
 class BadRequests(unittest.TestCase):
