@@ -54,6 +54,7 @@ struct child {
 	pid_t pid;
 	unsigned generation; /* which zygote forked it */
 	int pidfd, job_wr, result_rd;
+	int out_fd, err_fd; /* the child's stdout and stderr memfds */
 	struct job *job;
 	char *buf;
 	size_t buf_len, buf_cap;
@@ -92,10 +93,10 @@ static double now_ms(void)
 
 /* Receives one zygote message and up to three fds (close-on-exec). Returns
  * the byte count (0 on EOF, -1 on error); *nfds says how many fds came. */
-static ssize_t recv_msg(int sock, struct zmsg *m, int fds[3], int *nfds)
+static ssize_t recv_msg(int sock, struct zmsg *m, int fds[ZMSG_MAX_FDS], int *nfds)
 {
 	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
+		char buf[CMSG_SPACE(ZMSG_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {m, sizeof *m};
@@ -109,7 +110,7 @@ static ssize_t recv_msg(int sock, struct zmsg *m, int fds[3], int *nfds)
 			for (int i = 0; i < count; i++) {
 				int fd;
 				memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof fd);
-				if (*nfds < 3)
+				if (*nfds < ZMSG_MAX_FDS)
 					fds[(*nfds)++] = fd;
 				else
 					close(fd);
@@ -158,21 +159,49 @@ static void slot_release(struct pool *p, struct child *c)
 		epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->job_wr, NULL);
 		close(c->job_wr);
 	}
-	if (c->pidfd >= 0)
-		close(c->pidfd);
+	int fds[3] = {c->pidfd, c->out_fd, c->err_fd};
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(c->buf);
 	memset(c, 0, sizeof *c);
 	c->state = SLOT_FREE;
-	c->pidfd = c->job_wr = c->result_rd = -1;
+	c->pidfd = c->job_wr = c->result_rd = c->out_fd = c->err_fd = -1;
 }
 
-/* Answers the child's job with `o` and releases the slot. */
+/* Reads up to `cap` bytes a dead child wrote to one of its memfds; returns
+ * a malloc'd buffer (caller frees) or NULL when there is nothing. */
+static char *read_capture(int fd, size_t cap, size_t *len)
+{
+	char *buf = fd >= 0 && cap ? malloc(cap) : NULL;
+	ssize_t n = buf ? pread(fd, buf, cap, 0) : -1;
+	if (n <= 0) {
+		free(buf);
+		*len = 0;
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Answers the child's job with `o` and releases the slot. A child that left
+ * no report may still have printed something: that output goes along. */
 static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o)
 {
 	struct job *job = c->job;
+	char *out = NULL, *err = NULL;
 	o->wall_ms = now_ms() - c->started;
 	o->queue_ms = c->started - job->submitted;
+	if (o->kind != OUTCOME_RESULT) {
+		size_t cap = (size_t)p->cfg->output_bytes;
+		out = read_capture(c->out_fd, cap, &o->stdout_len);
+		err = read_capture(c->err_fd, cap, &o->stderr_len);
+		o->stdout_text = out;
+		o->stderr_text = err;
+	}
 	job->done(job->user, o);
+	free(out);
+	free(err);
 	free(job->frame);
 	free(job);
 	c->job = NULL;
@@ -315,7 +344,7 @@ static void dispatch(struct pool *p)
 }
 
 /* Takes a waiting child from the zygote into a free slot. */
-static void adopt_child(struct pool *p, pid_t pid, const int fds[3])
+static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
 {
 	struct child *c = NULL;
 	for (int i = 0; i < p->nslots && !c; i++)
@@ -323,7 +352,7 @@ static void adopt_child(struct pool *p, pid_t pid, const int fds[3])
 			c = &p->slots[i];
 	if (!c) {
 		syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < ZMSG_MAX_FDS; i++)
 			close(fds[i]);
 		return;
 	}
@@ -333,6 +362,8 @@ static void adopt_child(struct pool *p, pid_t pid, const int fds[3])
 	c->pidfd = fds[0];
 	c->job_wr = fds[1];
 	c->result_rd = fds[2];
+	c->out_fd = fds[3];
+	c->err_fd = fds[4];
 	c->result_tag = (struct tag){TAG_RESULT, c};
 	c->job_tag = (struct tag){TAG_JOB, c};
 	fcntl(c->job_wr, F_SETFL, O_NONBLOCK);
@@ -409,7 +440,7 @@ static void zygote_readable(struct pool *p)
 {
 	for (;;) {
 		struct zmsg m;
-		int fds[3], nfds;
+		int fds[ZMSG_MAX_FDS], nfds;
 		ssize_t n = recv_msg(p->zygote.sock, &m, fds, &nfds);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -421,7 +452,7 @@ static void zygote_readable(struct pool *p)
 		}
 		if (m.type == ZMSG_CHILD) {
 			p->requested = p->requested > 0 ? p->requested - 1 : 0;
-			if (nfds == 3) {
+			if (nfds == ZMSG_MAX_FDS) {
 				adopt_child(p, m.pid, fds);
 				continue;
 			}
@@ -545,7 +576,7 @@ static int await_hello(struct pool *p, char *err, size_t errlen)
 {
 	struct pollfd pfd = {p->zygote.sock, POLLIN, 0};
 	struct zmsg m;
-	int fds[3], nfds = 0;
+	int fds[ZMSG_MAX_FDS], nfds = 0;
 	if (poll(&pfd, 1, HELLO_TIMEOUT_MS) != 1 ||
 	    recv_msg(p->zygote.sock, &m, fds, &nfds) != (ssize_t)sizeof m || m.type != ZMSG_HELLO) {
 		snprintf(err, errlen, "the zygote did not start (see its log lines above)");
@@ -610,7 +641,8 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 		goto fail;
 	}
 	for (int i = 0; i < p->nslots; i++)
-		p->slots[i].pidfd = p->slots[i].job_wr = p->slots[i].result_rd = -1;
+		p->slots[i].pidfd = p->slots[i].job_wr = p->slots[i].result_rd =
+		    p->slots[i].out_fd = p->slots[i].err_fd = -1;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->wake_tag};
 	epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wake_fd, &ev);
 	int rc = zygote_start(p);

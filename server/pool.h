@@ -26,8 +26,12 @@ struct pool_outcome {
 	size_t json_len;
 	int wstatus;
 	long cpu_ms;
-	double wall_ms;  /* from hand-over to the child until the outcome */
-	double queue_ms; /* time spent waiting for a child */
+	double wall_ms;          /* from hand-over to the child until the outcome */
+	double queue_ms;         /* time spent waiting for a child */
+	const char *stdout_text; /* borrowed: what a child that left no report printed */
+	size_t stdout_len;
+	const char *stderr_text;
+	size_t stderr_len;
 };
 
 /* Called exactly once per submitted run, on the pool thread. */

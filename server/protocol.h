@@ -8,10 +8,13 @@
 enum zmsg_type {
 	ZMSG_HELLO = 1, /* zygote -> server: ready; python version, layers */
 	ZMSG_WANT = 2,  /* server -> zygote: fork `count` more waiting children */
-	ZMSG_CHILD = 3, /* zygote -> server: a waiting child; fds: pidfd, job_wr, result_rd;
+	ZMSG_CHILD = 3, /* zygote -> server: a waiting child; fds: pidfd, job_wr, result_rd,
+	                 * stdout and stderr memfds (read when the child dies mid-run);
 	                 * pid -1 and no fds: the child could not be made */
 	ZMSG_EXIT = 4,  /* zygote -> server: a child was reaped: wstatus, cpu_us */
 };
+
+#define ZMSG_MAX_FDS 5
 
 struct zmsg {
 	uint32_t type;

@@ -151,6 +151,41 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 	return r;
 }
 
+/* Length of the longest prefix of s that is whole, valid UTF-8 (a child's
+ * raw output may stop mid-character or hold arbitrary bytes). */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n = c < 0x80         ? 1
+		           : (c >> 5) == 6  ? 2
+		           : (c >> 4) == 14 ? 3
+		           : (c >> 3) == 30 ? 4
+		                            : 0;
+		if (n == 0 || i + n > len || (n == 2 && c < 0xc2))
+			break;
+		size_t k = 1;
+		while (k < n && (s[i + k] & 0xc0) == 0x80)
+			k++;
+		if (k < n)
+			break;
+		i += n;
+	}
+	return i;
+}
+
+/* Puts what a child printed before it died into the contract. */
+static void keep_output(json_t *r, const char *field, const char *text, size_t len)
+{
+	if (!text || !len)
+		return;
+	size_t ok = utf8_valid_prefix((const unsigned char *)text, len);
+	json_t *s = json_stringn(text, ok);
+	if (s)
+		json_object_set_new(r, field, s);
+}
+
 /* How a child that left no report ended: a status and its message. */
 static json_t *contract_from_death(const struct pool_outcome *o, const struct result_context *ctx)
 {
@@ -220,6 +255,8 @@ static json_t *contract_from_death(const struct pool_outcome *o, const struct re
 	set_message(r, text);
 	if (o->kind == OUTCOME_TOO_BIG)
 		json_object_set_new(r, "truncated", json_true());
+	keep_output(r, "stdout", o->stdout_text, o->stdout_len);
+	keep_output(r, "stderr", o->stderr_text, o->stderr_len);
 	json_object_set_new(
 	    r, "time", json_pack("{s:f, s:f}", "wall_ms", o->wall_ms, "cpu_ms", (double)o->cpu_ms));
 	return r;

@@ -39,7 +39,7 @@ static int send_msg(int sock, const struct zmsg *m, const int *fds, int nfds)
 	struct zmsg copy = *m;
 	struct iovec iov = {&copy, sizeof copy};
 	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
+		char buf[CMSG_SPACE(ZMSG_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -151,8 +151,8 @@ static int limit_job_memory(uint64_t bytes)
  * scheduling, sandbox, one job, result, exit. The prefault comes before the
  * sandbox because it is our own work and switching back from SCHED_BATCH
  * needs a system call the sandbox denies. */
-static void child_main(int job_rd, int result_wr) __attribute__((noreturn));
-static void child_main(int job_rd, int result_wr)
+static void child_main(int job_rd, int result_wr, int out, int err) __attribute__((noreturn));
+static void child_main(int job_rd, int result_wr, int out, int err)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -164,9 +164,7 @@ static void child_main(int job_rd, int result_wr)
 	const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++)
 		signal(fatal[i], SIG_DFL);
-	int out = memfd_create("stdout", 0);
-	int err = memfd_create("stderr", 0);
-	if (out < 0 || err < 0 || child_arrange_fds(job_rd, result_wr, out, err) < 0)
+	if (child_arrange_fds(job_rd, result_wr, out, err) < 0)
 		_exit(CHILD_EXIT_SANDBOX);
 	bool prefaulted = prefault_apply() == 0;
 	/* Ready: from now on this child's job is what a request waits for,
@@ -216,29 +214,28 @@ static int spawn_child(int sock)
 		close(job[1]);
 		return -1;
 	}
-	pid_t pid = pyrun_fork();
+	/* Captured output lives in memfds the server also holds, so what a run
+	 * printed before a timeout or a crash can still be shown. */
+	int out = memfd_create("stdout", MFD_CLOEXEC);
+	int err = memfd_create("stderr", MFD_CLOEXEC);
+	pid_t pid = out < 0 || err < 0 ? -1 : pyrun_fork();
 	if (pid == 0)
-		child_main(job[0], res[1]);
+		child_main(job[0], res[1], out, err);
 	close(job[0]);
 	close(res[1]);
-	if (pid < 0) {
-		log_error("fork: %s", strerror(errno));
-		close(job[1]);
-		close(res[0]);
-		return -1;
-	}
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = pid < 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
 	struct zmsg m = {.type = ZMSG_CHILD, .pid = pid};
-	int fds[3] = {pidfd, job[1], res[0]};
-	int rc = pidfd < 0 ? -1 : send_msg(sock, &m, fds, 3);
-	if (rc < 0) {
+	int fds[ZMSG_MAX_FDS] = {pidfd, job[1], res[0], out, err};
+	int rc = pidfd < 0 ? -1 : send_msg(sock, &m, fds, ZMSG_MAX_FDS);
+	if (pid < 0)
+		log_error("fork: %s", strerror(errno));
+	else if (rc < 0) {
 		log_error("cannot hand child %d to the server: %s", (int)pid, strerror(errno));
 		kill(pid, SIGKILL);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
-	close(job[1]);
-	close(res[0]);
+	for (int i = 0; i < ZMSG_MAX_FDS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return rc;
 }
 

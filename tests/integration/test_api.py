@@ -267,6 +267,13 @@ class RunContract(unittest.TestCase):
         self.assertEqual(r["status"], "timeout")
         self.assertIn("CPU", r["message"])
 
+    def test_output_before_a_timeout_or_crash_is_kept(self):
+        r = self.run_code("print('got here')\nwhile True:\n    pass")
+        self.assertEqual((r["status"], r["stdout"]), ("timeout", "got here\n"))
+        r = self.run_code("import ctypes, sys\nprint('before', file=sys.stderr)\n"
+                          "ctypes.string_at(0)")
+        self.assertEqual((r["status"], r["stderr"]), ("crashed", "before\n"))
+
     def test_wall_timeout(self):
         started = time.monotonic()
         r = self.run_code("import time\ntime.sleep(60)")

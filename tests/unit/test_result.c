@@ -454,6 +454,20 @@ static void test_outcome_lost(void **state)
 	json_decref(r);
 }
 
+/* Output a dead child left behind is kept, cut before invalid UTF-8. */
+static void test_died_output_kept_valid_utf8(void **state)
+{
+	(void)state;
+	static const char out[] = "partial \xc3\xa9\xff more";
+	struct pool_outcome o = {
+	    .kind = OUTCOME_TIMEOUT, .stdout_text = out, .stdout_len = sizeof out - 1};
+	json_t *r = result_from_outcome(&o, &ctx);
+	assert_contract(r);
+	assert_string_equal(str(r, "stdout"), "partial \xc3\xa9");
+	assert_string_equal(str(r, "stderr"), "");
+	json_decref(r);
+}
+
 /* A run that never got a child is "crashed" and says it did not run. */
 static void test_outcome_no_runner(void **state)
 {
@@ -515,6 +529,7 @@ int main(void)
 	    cmocka_unit_test(test_outcome_lost),
 	    cmocka_unit_test(test_outcome_too_big),
 	    cmocka_unit_test(test_outcome_no_runner),
+	    cmocka_unit_test(test_died_output_kept_valid_utf8),
 	    cmocka_unit_test(test_null_python_in_context),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
