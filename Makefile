@@ -5,8 +5,11 @@ CC ?= cc
 SANITIZER ?=
 BUILD := build$(if $(SANITIZER),/$(SANITIZER),)
 PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html
-DEB_PACKAGES := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev uidmap \
-	python3-dev python3.11 libcmocka-dev libmd4c-dev libmd4c-html0-dev clang-format curl util-linux chromium
+# Debian packages: what building and running need, and what the tests add
+# (cmocka, the hostile suite's namespaces, Chromium for the browser tests).
+DEB_RUN := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev \
+	python3-dev python3.11 libmd4c-dev libmd4c-html0-dev
+DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium
 PY := /usr/bin/python3
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -39,7 +42,7 @@ PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/queue
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration hostile check-lessons check-style format bench clean ui e2e
+.PHONY: all deps test-deps run test unit integration hostile check-lessons check-style format bench clean ui e2e
 
 all: $(BUILD)/lessond ui
 
@@ -82,9 +85,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 e2e: $(BUILD)/lessond ui
 	LESSOND_BIN=$(BUILD)/lessond E2E_OUT=$(BUILD)/e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/modules.test.mjs tests/e2e/ui.test.mjs
 
-# Installs what building and testing need from Debian's archive, when missing.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Installs missing Debian packages (as root), or prints the exact command.
+# `make deps` is what `make run` needs; `make test-deps` adds the tests' own.
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -97,6 +101,13 @@ deps:
 	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_RUN))
+
+test-deps:
+	$(call install_missing,$(DEB_TEST))
 
 run: deps
 	$(MAKE) all
@@ -119,7 +130,7 @@ check-lessons: $(BUILD)/lessond
 	$(BUILD)/lessond --check-lessons --log-level warn \
 		$(if $(SANITIZER),--cpu-seconds 10 --wall-ms 30000)
 
-test: deps
+test: test-deps
 	$(MAKE) all unit integration check-lessons hostile e2e
 
 check-style:
