@@ -199,6 +199,9 @@ static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o
 		o->stdout_text = out;
 		o->stderr_text = err;
 	}
+	pthread_mutex_lock(&p->lock);
+	p->stats.runs++; /* counted before the answer leaves, so /api/health never lags it */
+	pthread_mutex_unlock(&p->lock);
 	job->done(job->user, o);
 	free(out);
 	free(err);
@@ -206,9 +209,6 @@ static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o
 	free(job);
 	c->job = NULL;
 	slot_release(p, c);
-	pthread_mutex_lock(&p->lock);
-	p->stats.runs++;
-	pthread_mutex_unlock(&p->lock);
 }
 
 /* A child ended without a result: report how, or wait a little for the

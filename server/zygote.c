@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,8 +197,17 @@ static void child_main(int job_rd, int result_wr, int out, int err)
 	const char *report = json ? json : no_memory;
 	size_t report_len = json ? json_len : sizeof no_memory - 1;
 	uint32_t len = (uint32_t)report_len;
-	if (write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
-		write_full(CHILD_FD_RESULT, report, report_len);
+	/* Length and report in one write when they fit the pipe, so the server
+	 * wakes once; the reader handles a frame in pieces all the same. */
+	struct iovec frame[2] = {{&len, sizeof len}, {(void *)(uintptr_t)report, report_len}};
+	ssize_t sent = report_len < 60000 ? writev(CHILD_FD_RESULT, frame, 2) : 0;
+	if (sent < (ssize_t)sizeof len) {
+		if (write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
+			write_full(CHILD_FD_RESULT, report, report_len);
+	} else if ((size_t)sent < sizeof len + report_len) {
+		write_full(CHILD_FD_RESULT, report + (sent - (ssize_t)sizeof len),
+		           report_len - (size_t)(sent - (ssize_t)sizeof len));
+	}
 	close(CHILD_FD_RESULT); /* the server has its answer now; exit is off the critical path */
 	_exit(0);
 }
