@@ -94,6 +94,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 	}
 	if (r->csp)
 		MHD_add_response_header(mr, "Content-Security-Policy", r->csp);
+	if (r->etag[0])
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, r->etag);
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
 	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)r->status, mr);
@@ -145,7 +147,13 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		inet_ntop(AF_INET6,
 		          &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
 		          client, sizeof client);
-	struct http_request req = {method, url, ex->body, ex->body_len, client};
+	struct http_request req = {
+	    method,
+	    url,
+	    ex->body,
+	    ex->body_len,
+	    client,
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH)};
 	if (srv->handler(srv->ctx, &req, &ex->resp, ex) == HANDLER_DONE)
 		return send_response(conn, ex);
 	pthread_mutex_lock(&ex->lock);

@@ -14,7 +14,8 @@ struct http_request {
 	const char *path; /* decoded, without the query string */
 	const char *body; /* borrowed, not NUL-terminated */
 	size_t body_len;
-	const char *client; /* "127.0.0.1", borrowed */
+	const char *client;        /* "127.0.0.1", borrowed */
+	const char *if_none_match; /* the If-None-Match header, borrowed, or NULL */
 };
 
 struct http_response {
@@ -26,6 +27,7 @@ struct http_response {
 	int retry_after;          /* seconds, for 503; 0 for none */
 	const char *cache;        /* Cache-Control value, static string or NULL */
 	const char *csp;          /* Content-Security-Policy for pages, static string or NULL */
+	char etag[64];            /* entity tag of a static file, "" for none */
 };
 
 enum handler_result { HANDLER_DONE, HANDLER_PENDING };

@@ -66,8 +66,11 @@ static void text_error(struct http_response *resp, int status, const char *text)
 	resp->content_type = "text/plain; charset=utf-8";
 }
 
-/* Reads a whole regular file into a malloc'd buffer. Returns 0 or -1. */
-static int read_file(const char *path, char **buf, size_t *len)
+/* Reads a whole regular file into a malloc'd buffer, unless its entity
+ * tag (size and modification time) equals `if_none_match`: then *buf stays
+ * NULL and 1 is returned (the browser's copy is current). Returns 0, 1 or -1. */
+static int read_file(const char *path, const char *if_none_match, char **buf, size_t *len,
+                     char *etag, size_t etag_len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
@@ -76,6 +79,14 @@ static int read_file(const char *path, char **buf, size_t *len)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX_FILE) {
 		close(fd);
 		return -1;
+	}
+	snprintf(etag, etag_len, "\"%llx-%llx.%lx\"", (unsigned long long)st.st_size,
+	         (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
+	if (if_none_match && strcmp(if_none_match, etag) == 0) {
+		close(fd);
+		*buf = NULL;
+		*len = 0;
+		return 1;
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	ssize_t got = *buf ? read(fd, *buf, (size_t)st.st_size) : -1;
@@ -99,12 +110,16 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 		resp->allow = "GET, HEAD";
 		return HANDLER_DONE;
 	}
-	if (static_resolve(root, req->path, path, sizeof path) < 0 ||
-	    read_file(path, &resp->body, &resp->body_len) < 0) {
+	int got = static_resolve(root, req->path, path, sizeof path) < 0
+	              ? -1
+	              : read_file(path, req->if_none_match, &resp->body, &resp->body_len,
+	                          resp->etag, sizeof resp->etag);
+	if (got < 0) {
+		resp->etag[0] = '\0';
 		text_error(resp, 404, "not found\n");
 		return HANDLER_DONE;
 	}
-	resp->status = 200;
+	resp->status = got == 1 ? 304 : 200;
 	resp->content_type = static_mime(path);
 	if (strncmp(resp->content_type, "text/html", 9) == 0)
 		resp->csp = page_csp;

@@ -464,6 +464,19 @@ class BadRequests(unittest.TestCase):
         self.assertEqual(headers.get("X-Content-Type-Options"), "nosniff")
         self.assertEqual(headers.get("Referrer-Policy"), "no-referrer")
 
+    def test_static_files_revalidate_with_etag(self):
+        status, headers, body = self.server.request("GET", "/index.html")
+        self.assertEqual(status, 200)
+        etag = headers.get("ETag")
+        self.assertTrue(etag and etag.startswith('"'), headers)
+        status, headers, body = self.server.request("GET", "/index.html",
+                                                    headers={"If-None-Match": etag})
+        self.assertEqual((status, body), (304, b""))
+        status, _, body = self.server.request("GET", "/index.html",
+                                              headers={"If-None-Match": '"other"'})
+        self.assertEqual(status, 200)
+        self.assertTrue(body)
+
     def test_server_still_runs_after_bad_requests(self):
         self.assertEqual(self.server.run("1 + 1")["result"]["repr"], "2")
 
