@@ -104,6 +104,7 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	return HANDLER_DONE;
 }
 
+/* GET /api/health: Python version, sandbox layers, pool state and limits. */
 static enum handler_result handle_health(struct api *api, struct http_response *resp)
 {
 	struct pool_stats st;

@@ -147,6 +147,7 @@ static json_t *experiment_answer(struct check_job *j)
 	                 "run", first_bad ? first_bad : j->runs[j->total - 1], "message", msg);
 }
 
+/* Frees a check and every run contract it holds. */
 static void check_job_free(struct check_job *j)
 {
 	for (size_t i = 0; i < j->total; i++)
@@ -340,6 +341,7 @@ struct waiter {
 	json_t *body;
 };
 
+/* check_done_fn for check_sync: hands the answer to the waiting thread. */
 static void wake(void *user, int status, json_t *body)
 {
 	struct waiter *w = user;

@@ -23,12 +23,14 @@ static int disagree(const struct lesson *l, const struct step *st, const char *w
 	return 1;
 }
 
+/* The run's status string, "?" when absent (borrowed). */
 static const char *status_of(json_t *run)
 {
 	const char *s = json_string_value(json_object_get(run, "status"));
 	return s ? s : "?";
 }
 
+/* The run's exception type name, or NULL (borrowed). */
 static const char *exception_type(json_t *run)
 {
 	return json_string_value(json_object_get(json_object_get(run, "exception"), "type"));

@@ -54,6 +54,7 @@ static const struct opt opts[] = {
      "start even when rlimits, seccomp or Landlock cannot be applied (UNSAFE)"},
 };
 
+/* The defaults every setting starts from (README "Configuration"). */
 static void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);

@@ -141,6 +141,7 @@ static bool next_line(struct parser *ps, const char **line, size_t *len)
 	return true;
 }
 
+/* A malloc'd, NUL-terminated copy of len bytes (NULL when out of memory). */
 static char *dup_range(const char *s, size_t len)
 {
 	char *d = malloc(len + 1);
@@ -199,6 +200,7 @@ static bool blank(const char *s)
 	return *s == '\0';
 }
 
+/* True for a step kind: example, predict, goal, experiment. */
 static bool is_kind_word(const char *w)
 {
 	for (int k = 0; k < 4; k++)
@@ -207,6 +209,7 @@ static bool is_kind_word(const char *w)
 	return false;
 }
 
+/* True for a part that attaches to the step before it. */
 static bool is_part_word(const char *w)
 {
 	for (int k = 0; part_words[k]; k++)
@@ -244,6 +247,7 @@ static size_t fence_of(const char *line, size_t len, char *ch, size_t *indent, c
 	return n;
 }
 
+/* Frees the attribute values an info string still owns. */
 static void info_free(struct info *in)
 {
 	for (int i = 0; i < in->nattrs; i++) {
@@ -362,6 +366,7 @@ static int attrs_all_used(struct parser *ps, int line, struct info *in)
 	return 0;
 }
 
+/* Appends a part (takes ownership of text and label). Returns 0 or -1. */
 static int part_add(struct part_list *l, char *text, char *label, int line)
 {
 	if (l->len == l->cap) {
@@ -910,6 +915,7 @@ int lesson_parse(const char *file, const char *text, size_t len, struct lesson *
 	return rc;
 }
 
+/* Frees a list of parts and their texts. */
 static void parts_free(struct part_list *l)
 {
 	for (size_t i = 0; i < l->len; i++) {

@@ -160,6 +160,7 @@ static int entry_build(struct entry *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* qsort order of the course: `order`, then id. */
 static int by_order(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
@@ -168,6 +169,7 @@ static int by_order(const void *a, const void *b)
 	return strcmp(x->lesson.id, y->lesson.id);
 }
 
+/* qsort order of file names. */
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -319,6 +321,7 @@ const struct lesson *lessons_at(const struct lessons *c, size_t i)
 	return i < c->len ? &c->entries[i].lesson : NULL;
 }
 
+/* The course entry of a lesson id (borrowed), or NULL. */
 static const struct entry *entry_find(const struct lessons *c, const char *id)
 {
 	for (size_t i = 0; i < c->len; i++)

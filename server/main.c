@@ -34,6 +34,7 @@ static enum handler_result route(void *ctx, const struct http_request *req,
 	return static_handle(r->static_dir, req, resp, ex);
 }
 
+/* config_getenv_fn over the process environment. */
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);
