@@ -45,7 +45,10 @@ static void run_done(void *user, const struct pool_outcome *outcome)
 	struct run_call *call = user;
 	call->ctx.python = call->python;
 	json_t *r = result_from_outcome(outcome, &call->ctx); /* new */
-	json_response(http_exchange_response(call->ex), 200, r);
+	struct http_response *resp = http_exchange_response(call->ex);
+	snprintf(resp->note, sizeof resp->note, "%s",
+	         json_string_value(json_object_get(r, "status")) ?: "?");
+	json_response(resp, 200, r);
 	http_complete(call->ex);
 	free(call);
 }

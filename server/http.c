@@ -28,6 +28,8 @@ struct http_exchange {
 	size_t body_len, body_cap;
 	struct http_response resp;
 	struct timespec started;
+	char method[8], path[120]; /* for the access log */
+	size_t sent;               /* response body bytes */
 };
 
 struct http_server {
@@ -81,6 +83,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 	if (!mr)
 		return MHD_NO;
 	r->body = NULL; /* now owned by mr */
+	ex->sent = r->body_len;
 	if (r->content_type)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (r->allow)
@@ -147,6 +150,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		inet_ntop(AF_INET6,
 		          &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
 		          client, sizeof client);
+	snprintf(ex->method, sizeof ex->method, "%s", method);
+	snprintf(ex->path, sizeof ex->path, "%s", url);
 	struct http_request req = {
 	    method,
 	    url,
@@ -212,9 +217,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	log_debug("%d %.3f ms", ex->resp.status,
-	          (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
-	              (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6);
+	/* The access log: one line per request. */
+	log_info("%s %s %d %zu bytes %.3f ms%s%s", ex->method[0] ? ex->method : "-",
+	         ex->path[0] ? ex->path : "-", ex->resp.status, ex->sent,
+	         (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
+	             (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6,
+	         ex->resp.note[0] ? " run=" : "", ex->resp.note);
 	free(ex->body);
 	free(ex->resp.body);
 	pthread_mutex_destroy(&ex->lock);

@@ -28,6 +28,7 @@ struct http_response {
 	const char *cache;        /* Cache-Control value, static string or NULL */
 	const char *csp;          /* Content-Security-Policy for pages, static string or NULL */
 	char etag[64];            /* entity tag of a static file, "" for none */
+	char note[16];            /* a run's status, for the access log; "" for none */
 };
 
 enum handler_result { HANDLER_DONE, HANDLER_PENDING };

@@ -598,6 +598,17 @@ class Process(unittest.TestCase):
         finally:
             s.__exit__(None, None, None)
 
+    def test_access_log_has_a_line_per_request(self):
+        with Server() as s:
+            s.run("1 + 1")
+            s.request("GET", "/api/nope")
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline and "GET /api/nope" not in s.read_log():
+                time.sleep(0.02)
+            log = s.read_log()
+            self.assertRegex(log, r"POST /api/run 200 \d+ bytes [\d.]+ ms run=ok")
+            self.assertRegex(log, r"GET /api/nope 404 \d+ bytes")
+
     def test_bad_flag_fails_fast(self):
         out = subprocess.run([BIN, "--pool-size", "zero"], capture_output=True, text=True)
         self.assertEqual(out.returncode, 2)
