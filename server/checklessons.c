@@ -36,18 +36,29 @@ static const char *exception_type(json_t *run)
 	return json_string_value(json_object_get(json_object_get(run, "exception"), "type"));
 }
 
+/* Runs step i's own code after its setup. Returns 1 (reported) when the step
+ * declares raises= and the run did not raise exactly that, else 0; the run
+ * (new reference) is left in *run either way. */
+static int run_step(struct pool *pool, const struct lessons *course, const struct config *cfg,
+                    const struct lesson *l, size_t i, json_t **run)
+{
+	const struct step *st = &l->steps[i];
+	*run = check_run_sync(pool, cfg, st->code, lessons_setup(course, l, i));
+	const char *exc = exception_type(*run);
+	if (st->raises && (!exc || strcmp(exc, st->raises) != 0))
+		return disagree(l, st, "declared raises= but the run did not raise it", *run);
+	return 0;
+}
+
 static int check_example(struct pool *pool, const struct lessons *course, const struct config *cfg,
                          const struct lesson *l, size_t i)
 {
 	const struct step *st = &l->steps[i];
-	json_t *run = check_run_sync(pool, cfg, st->code, lessons_setup(course, l, i));
-	const char *exc = exception_type(run);
-	int bad = 0;
-	if (st->raises && (!exc || strcmp(exc, st->raises) != 0))
-		bad = disagree(l, st, "declared raises= but the run did not raise it", run);
-	else if (!st->raises && strcmp(status_of(run), "ok") != 0)
+	json_t *run;
+	int bad = run_step(pool, course, cfg, l, i, &run);
+	if (!bad && !st->raises && strcmp(status_of(run), "ok") != 0)
 		bad = disagree(l, st, "the example does not run cleanly", run);
-	else if (st->output &&
+	else if (!bad && st->output &&
 	         strcmp(json_string_value(json_object_get(run, "stdout")) ?: "", st->output) != 0)
 		bad = disagree(l, st, "its output block differs from what it prints", run);
 	json_decref(run);
@@ -58,17 +69,17 @@ static int check_predict(struct pool *pool, const struct lessons *course, const 
                          const struct lesson *l, size_t i)
 {
 	const struct step *st = &l->steps[i];
-	json_t *run = check_run_sync(pool, cfg, st->code, lessons_setup(course, l, i));
-	const char *exc = exception_type(run);
-	int bad = 0;
-	if (st->raises && (!exc || strcmp(exc, st->raises) != 0))
-		bad = disagree(l, st, "declared raises= but the run did not raise it", run);
-	else if (!st->raises && exc)
-		bad = disagree(l, st, "the code raises, so there is no value to predict", run);
-	else if (!st->raises && !json_is_object(json_object_get(run, "result")))
-		bad = disagree(l, st, "the last statement is not an expression", run);
-	else if (!st->raises && strcmp(status_of(run), "ok") != 0)
-		bad = disagree(l, st, "the code does not run cleanly", run);
+	json_t *run;
+	int bad = run_step(pool, course, cfg, l, i, &run);
+	if (!bad && !st->raises) {
+		if (exception_type(run))
+			bad = disagree(l, st, "the code raises, so there is no value to predict",
+			               run);
+		else if (!json_is_object(json_object_get(run, "result")))
+			bad = disagree(l, st, "the last statement is not an expression", run);
+		else if (strcmp(status_of(run), "ok") != 0)
+			bad = disagree(l, st, "the code does not run cleanly", run);
+	}
 	json_decref(run);
 	if (bad || !st->answer)
 		return bad;

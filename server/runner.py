@@ -23,7 +23,7 @@ import sys
 import time
 import traceback
 import types
-import weakref
+import weakref  # noqa: F401 - preloaded for learners (lesson 07)
 
 # The C layer of tracemalloc, not tracemalloc.py: a snippet's own `import
 # tracemalloc` then runs that module, as a standalone run does (see warmup()).
@@ -363,14 +363,14 @@ def _yield_trace(*args, **kwargs):
     return _real_start(*args, **kwargs)
 
 
-def _compile_snippet(code):
-    """Splits the snippet like a REPL cell: (body, last_expression_or_None)."""
-    tree = ast.parse(code, SNIPPET)
+def _compile_snippet(code, filename=SNIPPET):
+    """Splits source like a REPL cell: (body, last_expression_or_None)."""
+    tree = ast.parse(code, filename)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
-    body = compile(tree, SNIPPET, "exec")
-    expr = compile(last, SNIPPET, "eval") if last is not None else None
+    body = compile(tree, filename, "exec")
+    expr = compile(last, filename, "eval") if last is not None else None
     return body, expr
 
 
@@ -473,7 +473,7 @@ def run(code, setup, output_limit, extra=""):
     if report["status"] != "memory_limit":
         report["objects"] = _objects(ns, expr is not None and report["exception"] is None, value)
     if extra and report["status"] in ("ok", "error"):
-        report["verdict"] = _safe(lambda: verdict(json.loads(extra), ns, report, value, raised),
+        report["verdict"] = _safe(lambda: verdict(json.loads(extra), ns, value, raised),
                                   {"error": "the checks could not run"})
 
     out, out_cut = _read_output(STDOUT_FD, output_limit)
@@ -488,12 +488,9 @@ def run(code, setup, output_limit, extra=""):
 def _cell(source, ns, filename):
     """Runs source like a REPL cell in ns; returns the last expression's value
     (None when there is none)."""
-    tree = ast.parse(source, filename)
-    last = None
-    if tree.body and _is(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    exec(compile(tree, filename, "exec"), ns)
-    return eval(compile(last, filename, "eval"), ns) if last is not None else None
+    body, expr = _compile_snippet(source, filename)
+    exec(body, ns)
+    return eval(expr, ns) if expr is not None else None
 
 
 def _raises(kind, fn, *args, **kwargs):
@@ -576,7 +573,7 @@ def _judge_checks(checks, ns, raised):
     return {"correct": all(r["passed"] for r in results), "checks": results}
 
 
-def verdict(spec, ns, report, value, raised):
+def verdict(spec, ns, value, raised):
     """The lesson engine's verdict for a predict answer or a goal's checks."""
     if "predict" in spec:
         return _judge_prediction(str(spec["predict"]), ns, value, raised)
@@ -624,7 +621,6 @@ def warmup():
     gc.freeze()
 
 
-_hold = (gc, weakref)  # imported for learners' convenience; keeps linters quiet
 
 
 def read_only_paths():
