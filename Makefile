@@ -36,9 +36,10 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SERVER_SRC := $(wildcard server/*.c server/sandbox/*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
-PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/queue.o \
+PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/fairq.o \
 	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o \
-	$(BUILD)/server/lesson_parse.o $(BUILD)/server/pyexpr.o
+	$(BUILD)/server/lesson_parse.o $(BUILD)/server/pyexpr.o $(BUILD)/server/learner.o \
+	$(BUILD)/server/metrics.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -119,6 +120,7 @@ unit: $(UNIT_BIN)
 integration: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_api.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_lessons.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_fairness.py
 
 hostile: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh

@@ -2,6 +2,9 @@
 #include "api.h"
 
 #include "check.h"
+#include "fairq.h"
+#include "learner.h"
+#include "metrics.h"
 #include "lessons.h"
 #include "request.h"
 #include "result.h"
@@ -46,8 +49,9 @@ static void run_done(void *user, const struct pool_outcome *outcome)
 	call->ctx.python = call->python;
 	json_t *r = result_from_outcome(outcome, &call->ctx); /* new */
 	struct http_response *resp = http_exchange_response(call->ex);
-	snprintf(resp->note, sizeof resp->note, "%s",
-	         json_string_value(json_object_get(r, "status")) ?: "?");
+	const char *status = json_string_value(json_object_get(r, "status"));
+	snprintf(resp->note, sizeof resp->note, "%s", status ? status : "?");
+	metrics_run(status, outcome->wall_ms + outcome->queue_ms);
 	json_response(resp, 200, r);
 	http_complete(call->ex);
 	free(call);
@@ -76,8 +80,14 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
 	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
 	memcpy(call->python, st.python, sizeof call->python);
-	struct run_input in = {run.code, run.code_len,          run.setup, run.setup_len, NULL,
-	                       0,        api->cfg->memory_bytes};
+	char client[FAIRQ_KEY_MAX];
+	learner_client_key(req->learner, req->client, client, sizeof client);
+	struct run_input in = {.code = run.code,
+	                       .code_len = run.code_len,
+	                       .setup = run.setup,
+	                       .setup_len = run.setup_len,
+	                       .memory_bytes = api->cfg->memory_bytes,
+	                       .client = client};
 	if (*run.lesson) { /* the setup of a lesson step stays on the server */
 		const struct lesson *l = lessons_find(api->lessons, run.lesson);
 		int index = l ? lessons_step_index(l, run.step) : -1;
@@ -99,10 +109,14 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		api_error(resp, 500, "out of memory");
 		return HANDLER_DONE;
 	}
-	api_error(resp, 503,
-	          rc == POOL_FULL
-	              ? "every runner is busy and the queue is full; try again in a moment"
-	              : "the server is shutting down");
+	if (rc == POOL_CLIENT_FULL)
+		api_error(resp, 429,
+		          "you have too many runs waiting; try again when they have finished");
+	else
+		api_error(resp, 503,
+		          rc == POOL_FULL
+		              ? "every runner is busy and the queue is full; try again in a moment"
+		              : "the server is shutting down");
 	resp->retry_after = 1;
 	return HANDLER_DONE;
 }
@@ -119,7 +133,7 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
 	json_t *body = json_pack(
 	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
-	    "s:{s:i, s:i, s:I, s:I, s:I, s:I}}",
+	    "s:{s:i, s:i, s:I, s:I, s:I, s:I}, s:{s:i, s:i, s:i, s:I, s:I}}",
 	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
 	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
 	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
@@ -129,7 +143,9 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes,
 	    "experiment_memory_bytes", (json_int_t)api->cfg->experiment_memory_bytes,
 	    "output_bytes", (json_int_t)api->cfg->output_bytes, "source_bytes",
-	    (json_int_t)api->cfg->source_bytes);
+	    (json_int_t)api->cfg->source_bytes, "fairness", "runs_max", st.runs_max, "client_runs",
+	    api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms, "clients",
+	    (json_int_t)st.clients, "demoted", (json_int_t)st.demoted);
 	json_response(resp, 200, body);
 	return HANDLER_DONE;
 }
@@ -199,6 +215,9 @@ static enum handler_result handle_check(struct api *api, const struct http_reque
 	char err[256];
 	json_t *root = NULL;
 	struct check_request creq = {0};
+	char client[FAIRQ_KEY_MAX];
+	learner_client_key(req->learner, req->client, client, sizeof client);
+	creq.client = client;
 	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
 	if (!status)
 		status = check_start(api->pool, api->lessons, api->cfg, &creq, check_done, ex, err,
@@ -207,7 +226,7 @@ static enum handler_result handle_check(struct api *api, const struct http_reque
 	if (!status)
 		return HANDLER_PENDING;
 	api_error(resp, status, err);
-	if (status == 503)
+	if (status == 503 || status == 429)
 		resp->retry_after = 1;
 	return HANDLER_DONE;
 }
@@ -233,6 +252,31 @@ static enum handler_result handle_solution(struct api *api, const struct http_re
 	} else {
 		json_response(resp, 200, json_pack("{s:s}", "solution", l->steps[index].solution));
 	}
+	return HANDLER_DONE;
+}
+
+enum handler_result api_metrics(void *ctx, const struct http_request *req,
+                                struct http_response *resp)
+{
+	struct api *api = ctx;
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		api_error(resp, 405, "method not allowed on this route");
+		resp->allow = "GET, HEAD";
+		return HANDLER_DONE;
+	}
+	struct pool_stats st;
+	pool_stats(api->pool, &st);
+	size_t len;
+	char *text = metrics_render(&st, LAYER_COUNT, sandbox_layer_name, &len);
+	if (!text) {
+		api_error(resp, 500, "out of memory");
+		return HANDLER_DONE;
+	}
+	resp->status = 200;
+	resp->body = text;
+	resp->body_len = len;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->cache = "no-store";
 	return HANDLER_DONE;
 }
 

@@ -20,6 +20,10 @@ struct api {
 enum handler_result api_handle(void *api, const struct http_request *req,
                                struct http_response *resp, struct http_exchange *ex);
 
+/* GET /metrics: the Prometheus text format (metrics.h). */
+enum handler_result api_metrics(void *api, const struct http_request *req,
+                                struct http_response *resp);
+
 /* Fills resp with {"error": message} and the given status. */
 void api_error(struct http_response *resp, int status, const char *message);
 

@@ -2,6 +2,7 @@
  * contracts (and the runner's verdict) become one JSON answer. */
 #include "check.h"
 
+#include "metrics.h"
 #include "result.h"
 
 #include <pthread.h>
@@ -187,6 +188,7 @@ static void run_done(void *user, const struct pool_outcome *o)
 	struct check_job *j = slot->job;
 	j->ctx.python = j->python;
 	json_t *run = result_from_outcome(o, &j->ctx);
+	metrics_run(json_string_value(json_object_get(run, "status")), o->wall_ms + o->queue_ms);
 	pthread_mutex_lock(&j->lock);
 	j->runs[slot->index] = run;
 	bool last = --j->remaining == 0;
@@ -307,7 +309,8 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		                       .setup_len = strlen(s),
 		                       .extra = extra,
 		                       .extra_len = extra ? strlen(extra) : 0,
-		                       .memory_bytes = j->ctx.memory_bytes};
+		                       .memory_bytes = j->ctx.memory_bytes,
+		                       .client = req->client};
 		struct run_slot *slot = malloc(sizeof *slot);
 		enum pool_submit_result rc = POOL_NOMEM;
 		if (slot && (st->kind == STEP_EXPERIMENT ? point_setup != NULL : true)) {
@@ -321,6 +324,12 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		if (i == 0) { /* nothing started: refuse the whole check */
 			free(extra);
 			check_job_free(j);
+			if (rc == POOL_CLIENT_FULL) {
+				snprintf(err, errlen,
+				         "you have too many runs waiting; try again "
+				         "when they have finished");
+				return 429;
+			}
 			snprintf(err, errlen, "every runner is busy; try again in a moment");
 			return 503;
 		}

@@ -15,6 +15,7 @@ struct check_request {
 	const char *step;   /* step id */
 	const char *answer; /* predict: the learner's answer */
 	const char *code;   /* goal: the learner's code; experiment: the workload (optional) */
+	const char *client; /* whose check, for fairness (see learner.h); may be NULL */
 };
 
 /* Receives the answer: an HTTP status and a body (takes ownership). Called

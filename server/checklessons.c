@@ -83,7 +83,7 @@ static int check_predict(struct pool *pool, const struct lessons *course, const 
 	json_decref(run);
 	if (bad || !st->answer)
 		return bad;
-	struct check_request req = {l->id, st->id, st->answer, NULL};
+	struct check_request req = {.lesson = l->id, .step = st->id, .answer = st->answer};
 	int status;
 	json_t *body = check_sync(pool, course, cfg, &req, &status);
 	if (status != 200 || !json_is_true(json_object_get(body, "correct")))
@@ -96,7 +96,7 @@ static int check_goal(struct pool *pool, const struct lessons *course, const str
                       const struct lesson *l, size_t i)
 {
 	const struct step *st = &l->steps[i];
-	struct check_request req = {l->id, st->id, NULL, st->solution};
+	struct check_request req = {.lesson = l->id, .step = st->id, .code = st->solution};
 	int status;
 	json_t *body = check_sync(pool, course, cfg, &req, &status);
 	int bad = 0;
@@ -117,7 +117,7 @@ static int check_experiment(struct pool *pool, const struct lessons *course,
                             const struct config *cfg, const struct lesson *l, size_t i)
 {
 	const struct step *st = &l->steps[i];
-	struct check_request req = {l->id, st->id, NULL, NULL};
+	struct check_request req = {.lesson = l->id, .step = st->id};
 	int status;
 	json_t *body = check_sync(pool, course, cfg, &req, &status);
 	json_t *series = json_object_get(body, "series");

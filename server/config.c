@@ -26,9 +26,17 @@ static const struct opt opts[] = {
     {"--bind", "LESSOND_BIND", OPT_STR, OFF(bind), 0, 0, "address to listen on (127.0.0.1)"},
     {"--port", "LESSOND_PORT", OPT_INT, OFF(port), 0, 65535, "TCP port, 0 for any free one (8080)"},
     {"--pool-size", "LESSOND_POOL_SIZE", OPT_INT, OFF(pool_size), 1, 256,
-     "children kept forked and waiting; also runs in flight (2)"},
+     "children kept forked and waiting for a run (2)"},
+    {"--runs-max", "LESSOND_RUNS_MAX", OPT_INT, OFF(runs_max), 1, 1024,
+     "runs in flight at once, sleeping ones included (16)"},
     {"--queue-max", "LESSOND_QUEUE_MAX", OPT_INT, OFF(queue_max), 0, 100000,
      "runs that may wait for a child before 503 (64)"},
+    {"--client-runs", "LESSOND_CLIENT_RUNS", OPT_INT, OFF(client_runs), 1, 1024,
+     "runs in flight per learner (browser cookie, else address) (2)"},
+    {"--client-queue", "LESSOND_CLIENT_QUEUE", OPT_INT, OFF(client_queue), 1, 100000,
+     "runs waiting per learner before 429 (16)"},
+    {"--demote-cpu-ms", "LESSOND_DEMOTE_CPU_MS", OPT_INT, OFF(demote_cpu_ms), 0, 3600000,
+     "CPU ms after which a run drops to SCHED_IDLE, 0 never (10)"},
     {"--cpu-seconds", "LESSOND_CPU_SECONDS", OPT_INT, OFF(cpu_seconds), 1, 3600,
      "CPU time per run, RLIMIT_CPU (2)"},
     {"--wall-ms", "LESSOND_WALL_MS", OPT_INT, OFF(wall_ms), 10, 3600000,
@@ -61,7 +69,11 @@ static void config_defaults(struct config *cfg)
 	snprintf(cfg->bind, sizeof cfg->bind, "127.0.0.1");
 	cfg->port = 8080;
 	cfg->pool_size = 2;
+	cfg->runs_max = 16;
 	cfg->queue_max = 64;
+	cfg->client_runs = 2;
+	cfg->client_queue = 16;
+	cfg->demote_cpu_ms = 10;
 	cfg->cpu_seconds = 2;
 	cfg->wall_ms = 5000;
 	cfg->memory_bytes = 256L << 20;

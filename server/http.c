@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "log.h"
+#include "metrics.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -99,6 +100,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 		MHD_add_response_header(mr, "Content-Security-Policy", r->csp);
 	if (r->etag[0])
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->set_cookie[0])
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
 	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)r->status, mr);
@@ -158,7 +161,9 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	    ex->body,
 	    ex->body_len,
 	    client,
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH)};
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
+	    NULL};
 	if (srv->handler(srv->ctx, &req, &ex->resp, ex) == HANDLER_DONE)
 		return send_response(conn, ex);
 	pthread_mutex_lock(&ex->lock);
@@ -223,6 +228,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	         (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
 	             (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6,
 	         ex->resp.note[0] ? " run=" : "", ex->resp.note);
+	metrics_request(ex->path, ex->resp.status);
 	free(ex->body);
 	free(ex->resp.body);
 	pthread_mutex_destroy(&ex->lock);

@@ -16,6 +16,8 @@ struct http_request {
 	size_t body_len;
 	const char *client;        /* "127.0.0.1", borrowed */
 	const char *if_none_match; /* the If-None-Match header, borrowed, or NULL */
+	const char *cookie;        /* the Cookie header, borrowed, or NULL */
+	const char *learner;       /* the learner id from the cookie (route sets it), or NULL */
 };
 
 struct http_response {
@@ -29,6 +31,7 @@ struct http_response {
 	const char *csp;          /* Content-Security-Policy for pages, static string or NULL */
 	char etag[64];            /* entity tag of a static file, "" for none */
 	char note[16];            /* a run's status, for the access log; "" for none */
+	char set_cookie[128];     /* a Set-Cookie value, "" for none */
 };
 
 enum handler_result { HANDLER_DONE, HANDLER_PENDING };

@@ -5,6 +5,7 @@
 #include "checklessons.h"
 #include "config.h"
 #include "http.h"
+#include "learner.h"
 #include "lessons.h"
 #include "log.h"
 #include "pool.h"
@@ -24,14 +25,24 @@ struct router {
 	const char *static_dir;
 };
 
-/* Sends /api/ to the API and everything else to the static files. */
-static enum handler_result route(void *ctx, const struct http_request *req,
+/* Sends /api/ to the API and everything else to the static files. Names
+ * the learner from the cookie, or hands out a cookie (this request itself
+ * still counts by address, so a client that drops cookies gains nothing). */
+static enum handler_result route(void *ctx, const struct http_request *in,
                                  struct http_response *resp, struct http_exchange *ex)
 {
 	struct router *r = ctx;
-	if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0)
-		return api_handle(&r->api, req, resp, ex);
-	return static_handle(r->static_dir, req, resp, ex);
+	struct http_request req = *in;
+	char id[LEARNER_ID_LEN + 1];
+	if (learner_from_cookie(in->cookie, id))
+		req.learner = id;
+	else if (learner_new(id) == 0)
+		learner_set_cookie(id, resp->set_cookie, sizeof resp->set_cookie);
+	if (strcmp(req.path, "/metrics") == 0)
+		return api_metrics(&r->api, &req, resp);
+	if (strncmp(req.path, "/api/", 5) == 0 || strcmp(req.path, "/api") == 0)
+		return api_handle(&r->api, &req, resp, ex);
+	return static_handle(r->static_dir, &req, resp, ex);
 }
 
 /* config_getenv_fn over the process environment. */
@@ -132,10 +143,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	write_port_file(&cfg, http_port(srv));
-	log_info("listening on http://%s:%d/ (pool %d, queue %d, cpu %d s, wall %d ms, memory %ld "
-	         "bytes)",
-	         cfg.bind, http_port(srv), cfg.pool_size, cfg.queue_max, cfg.cpu_seconds,
-	         cfg.wall_ms, cfg.memory_bytes);
+	log_info("listening on http://%s:%d/ (pool %d, runs %d, queue %d, per learner %d/%d, cpu "
+	         "%d s, wall %d ms, memory %ld bytes)",
+	         cfg.bind, http_port(srv), cfg.pool_size, cfg.runs_max, cfg.queue_max,
+	         cfg.client_runs, cfg.client_queue, cfg.cpu_seconds, cfg.wall_ms, cfg.memory_bytes);
 
 	int sig = 0;
 	sigwait(&stop, &sig);

@@ -1,20 +1,23 @@
 /* pool.c: the pool thread. One epoll loop watches the zygote socket, the
  * result pipe of every child, pending job writes, and the wall-clock
- * deadlines; it hands queued runs to waiting children and reports outcomes.
- * All child state is touched only by this thread; `lock` guards the queue
- * and the counters other threads read. */
+ * deadlines; it hands queued runs to waiting children, fairly between
+ * clients (fairq.h), drops runs that burn CPU to SCHED_IDLE so short runs go
+ * first, and reports outcomes. All child state is touched only by this thread; `lock` guards the
+ * queue and the counters other threads read. */
 #include "pool.h"
 
 #include "log.h"
 #include "protocol.h"
-#include "queue.h"
+#include "fairq.h"
 #include "sandbox/sandbox.h"
 #include "spawn.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 
 #define EXIT_GRACE_MS    2000.0 /* how long a dead child's exit status may take */
 #define HELLO_TIMEOUT_MS 30000
+#define CPU_CHECK_MS     5.0 /* how often a running child's CPU use is read */
 
 enum tag_kind { TAG_WAKE, TAG_ZYGOTE, TAG_RESULT, TAG_JOB };
 enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_RUNNING, SLOT_AWAIT_EXIT };
@@ -46,12 +50,15 @@ struct job {
 	pool_done_fn done;
 	void *user;
 	double submitted;
+	char client[FAIRQ_KEY_MAX]; /* whose run: the fair queue's key */
+	bool dispatched;            /* popped from the queue, so counted as running */
 };
 
 struct child {
 	struct tag result_tag, job_tag;
 	enum slot_state state;
-	pid_t pid;
+	pid_t pid;           /* in the zygote's PID namespace */
+	pid_t host_pid;      /* as this process sees it (for /proc and scheduling), or 0 */
 	unsigned generation; /* which zygote forked it */
 	int pidfd, job_wr, result_rd;
 	int out_fd, err_fd; /* the child's stdout and stderr memfds */
@@ -59,6 +66,7 @@ struct child {
 	char *buf;
 	size_t buf_len, buf_cap;
 	double started, deadline;
+	double cpu_check; /* when to read its CPU use next; 0 once demoted or never */
 	bool exited;
 	int wstatus;
 	long cpu_ms;
@@ -79,7 +87,7 @@ struct pool {
 	double queue_wait_ms; /* longest a run may wait for a child */
 
 	pthread_mutex_t lock; /* guards everything below */
-	struct queue queue;
+	struct fairq *queue;
 	bool stopping;
 	struct pool_stats stats;
 };
@@ -201,6 +209,8 @@ static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o
 	}
 	pthread_mutex_lock(&p->lock);
 	p->stats.runs++; /* counted before the answer leaves, so /api/health never lags it */
+	if (job->dispatched)
+		fairq_done(p->queue, job->client);
 	pthread_mutex_unlock(&p->lock);
 	job->done(job->user, o);
 	free(out);
@@ -316,31 +326,108 @@ static void child_writable(struct pool *p, struct child *c)
 	c->job_wr = -1;
 }
 
-/* Hands queued jobs to waiting children, at most pool_size runs at once. */
+/* Hands queued jobs to waiting children, at most runs_max runs at once and
+ * clients in turn (fairq_pop). */
 static void dispatch(struct pool *p)
 {
 	int running = 0;
 	for (int i = 0; i < p->nslots; i++)
 		running +=
 		    p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT;
-	for (int i = 0; i < p->nslots && running < p->cfg->pool_size; i++) {
+	for (int i = 0; i < p->nslots && running < p->cfg->runs_max; i++) {
 		struct child *c = &p->slots[i];
 		if (c->state != SLOT_IDLE || c->generation != p->generation)
 			continue;
 		running++;
 		pthread_mutex_lock(&p->lock);
-		struct job *job = queue_pop(&p->queue);
-		p->stats.queued = queue_len(&p->queue);
+		struct job *job = fairq_pop(p->queue);
+		p->stats.queued = fairq_len(p->queue);
+		p->stats.clients = fairq_clients(p->queue);
 		pthread_mutex_unlock(&p->lock);
 		if (!job)
 			break;
+		job->dispatched = true;
 		c->job = job;
 		c->state = SLOT_RUNNING;
 		c->started = now_ms();
 		c->deadline = c->started + p->cfg->wall_ms;
+		c->cpu_check =
+		    p->cfg->demote_cpu_ms > 0 && c->host_pid > 0 ? c->started + CPU_CHECK_MS : 0;
 		child_writable(p, c);
 	}
 	ensure_supply(p);
+}
+
+/* The pid of a pidfd's process as this process sees it, from the pidfd's
+ * fdinfo; 0 when the kernel does not say. */
+static pid_t pidfd_host_pid(int pidfd)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *at = strstr(buf, "\nPid:");
+	long pid = at ? strtol(at + 6, NULL, 10) : 0;
+	return pid > 0 ? (pid_t)pid : 0;
+}
+
+/* Reads the CPU time (ms) every thread of `pid` has used, from their
+ * schedstat; when `demote` is set, also moves each thread to SCHED_IDLE.
+ * Returns -1 when the process is gone. */
+static double threads_cpu_ms(pid_t pid, bool demote)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return -1;
+	double total = 0;
+	struct dirent *d;
+	static const struct sched_param idle = {0};
+	while ((d = readdir(dir))) {
+		long tid = strtol(d->d_name, NULL, 10);
+		if (tid <= 0)
+			continue;
+		if (demote) {
+			sched_setscheduler((pid_t)tid, SCHED_IDLE, &idle);
+			continue;
+		}
+		char stat_path[96], line[128];
+		snprintf(stat_path, sizeof stat_path, "/proc/%d/task/%ld/schedstat", (int)pid, tid);
+		int fd = open(stat_path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, line, sizeof line - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			line[n] = '\0';
+			total += (double)strtoull(line, NULL, 10) / 1e6; /* ns on the CPU */
+		}
+	}
+	closedir(dir);
+	return total;
+}
+
+/* A run that has used more than demote_cpu_ms of CPU drops to SCHED_IDLE:
+ * it still gets every idle cycle, but fresh short runs go first. The child
+ * cannot undo this (RLIMIT_NICE is 0 and it has no CAP_SYS_NICE outside its
+ * user namespace). */
+static void check_cpu(struct pool *p, struct child *c, double now)
+{
+	double used = threads_cpu_ms(c->host_pid, false);
+	if (used < 0 || used < p->cfg->demote_cpu_ms) {
+		c->cpu_check = used < 0 ? 0 : now + CPU_CHECK_MS;
+		return;
+	}
+	threads_cpu_ms(c->host_pid, true);
+	c->cpu_check = 0;
+	pthread_mutex_lock(&p->lock);
+	p->stats.demoted++;
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* Takes a waiting child from the zygote into a free slot. */
@@ -360,6 +447,7 @@ static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
 	c->pid = pid;
 	c->generation = p->generation;
 	c->pidfd = fds[0];
+	c->host_pid = pidfd_host_pid(fds[0]);
 	c->job_wr = fds[1];
 	c->result_rd = fds[2];
 	c->out_fd = fds[3];
@@ -467,18 +555,15 @@ static void zygote_readable(struct pool *p)
 	}
 }
 
-/* Answers queued runs that waited longer than QUEUE_WAIT_MS for a child
+/* Answers queued runs that waited longer than queue_wait_ms for a child
  * (the zygote cannot fork, or every child is stuck): never an endless wait. */
 static void expire_queue(struct pool *p, double now)
 {
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		struct job *job = queue_peek(&p->queue);
-		if (job && now - job->submitted > p->queue_wait_ms)
-			queue_pop(&p->queue);
-		else
-			job = NULL;
-		p->stats.queued = queue_len(&p->queue);
+		struct job *job = fairq_expire(p->queue, now - p->queue_wait_ms);
+		p->stats.queued = fairq_len(p->queue);
+		p->stats.clients = fairq_clients(p->queue);
 		pthread_mutex_unlock(&p->lock);
 		if (!job)
 			return;
@@ -490,12 +575,15 @@ static void expire_queue(struct pool *p, double now)
 	}
 }
 
-/* Kills children past their wall limit; gives up on exits that never came. */
+/* Kills children past their wall limit; gives up on exits that never came;
+ * demotes runs that burn CPU. */
 static void check_deadlines(struct pool *p, double now)
 {
 	expire_queue(p, now);
 	for (int i = 0; i < p->nslots; i++) {
 		struct child *c = &p->slots[i];
+		if (c->state == SLOT_RUNNING && c->cpu_check > 0 && now >= c->cpu_check)
+			check_cpu(p, c, now);
 		if (c->state == SLOT_RUNNING && now >= c->deadline) {
 			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
 			struct pool_outcome o = {.kind = OUTCOME_TIMEOUT};
@@ -516,14 +604,16 @@ static int next_timeout(struct pool *p, double now)
 		if (c->state != SLOT_RUNNING && c->state != SLOT_AWAIT_EXIT)
 			continue;
 		double left = c->deadline - now;
+		if (c->state == SLOT_RUNNING && c->cpu_check > 0 && c->cpu_check < c->deadline)
+			left = c->cpu_check - now;
 		if (best < 0 || left < best)
 			best = left;
 	}
 	pthread_mutex_lock(&p->lock);
-	const struct job *oldest = queue_peek(&p->queue);
-	double queued_left = oldest ? oldest->submitted + p->queue_wait_ms - now : -1;
+	double oldest = fairq_oldest(p->queue);
 	pthread_mutex_unlock(&p->lock);
-	if (oldest && (best < 0 || queued_left < best))
+	double queued_left = oldest >= 0 ? oldest + p->queue_wait_ms - now : -1;
+	if (oldest >= 0 && (best < 0 || queued_left < best))
 		best = queued_left;
 	if (best < 0)
 		return -1;
@@ -534,7 +624,7 @@ static int next_timeout(struct pool *p, double now)
 static bool drained(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	bool done = p->stopping && queue_len(&p->queue) == 0;
+	bool done = p->stopping && fairq_len(p->queue) == 0;
 	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; done && i < p->nslots; i++)
 		if (p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT)
@@ -623,7 +713,7 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	}
 	p->cfg = cfg;
 	snprintf(p->exe, sizeof p->exe, "%s", exe);
-	p->nslots = cfg->pool_size * 4 + 8;
+	p->nslots = cfg->runs_max + cfg->pool_size * 2 + 8;
 	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
 	p->result_cap = (size_t)cfg->output_bytes * 6 + (1u << 20);
 	p->queue_wait_ms = 2.0 * cfg->wall_ms + 10000.0;
@@ -634,9 +724,10 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	p->zygote.sock = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	p->stats.pool_size = cfg->pool_size;
+	p->stats.runs_max = cfg->runs_max;
 	p->stats.queue_max = (size_t)cfg->queue_max;
-	if (!p->slots || p->epfd < 0 || p->wake_fd < 0 ||
-	    queue_init(&p->queue, (size_t)cfg->queue_max)) {
+	p->queue = fairq_new((size_t)cfg->queue_max, (size_t)cfg->client_queue, cfg->client_runs);
+	if (!p->slots || p->epfd < 0 || p->wake_fd < 0 || !p->queue) {
 		snprintf(err, errlen, "cannot allocate the pool: %s", strerror(errno));
 		goto fail;
 	}
@@ -668,7 +759,7 @@ fail:
 		close(p->epfd);
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);
-	queue_free(&p->queue);
+	fairq_free(p->queue);
 	free(p->slots);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -700,6 +791,7 @@ static struct job *job_new(const struct run_input *in)
 	if (in->extra_len)
 		memcpy(at, in->extra, in->extra_len);
 	job->submitted = now_ms();
+	snprintf(job->client, sizeof job->client, "%s", in->client ? in->client : "");
 	return job;
 }
 
@@ -713,12 +805,17 @@ enum pool_submit_result pool_submit(struct pool *p, const struct run_input *in, 
 	job->user = user;
 	enum pool_submit_result rc = POOL_QUEUED;
 	pthread_mutex_lock(&p->lock);
-	if (p->stopping)
+	if (p->stopping) {
 		rc = POOL_STOPPING;
-	else if (!queue_push(&p->queue, job))
-		rc = POOL_FULL;
-	else
-		p->stats.queued = queue_len(&p->queue);
+	} else {
+		enum fairq_push_result pr = fairq_push(p->queue, job->client, job, job->submitted);
+		rc = pr == FAIRQ_OK            ? POOL_QUEUED
+		     : pr == FAIRQ_FULL        ? POOL_FULL
+		     : pr == FAIRQ_CLIENT_FULL ? POOL_CLIENT_FULL
+		                               : POOL_NOMEM;
+		p->stats.queued = fairq_len(p->queue);
+		p->stats.clients = fairq_clients(p->queue);
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (rc != POOL_QUEUED) {
 		free(job->frame);
@@ -757,7 +854,7 @@ void pool_stop(struct pool *p)
 	}
 	close(p->epfd);
 	close(p->wake_fd);
-	queue_free(&p->queue);
+	fairq_free(p->queue);
 	free(p->slots);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -38,11 +38,14 @@ struct pool_outcome {
 typedef void (*pool_done_fn)(void *user, const struct pool_outcome *outcome);
 
 struct pool_stats {
-	int pool_size;
+	int pool_size; /* children kept waiting */
+	int runs_max;  /* runs in flight at most */
 	int ready;     /* children waiting for a job */
 	int in_flight; /* children running a job */
 	size_t queued;
 	size_t queue_max;
+	size_t clients;        /* clients with runs queued or running */
+	unsigned long demoted; /* runs dropped to SCHED_IDLE for using CPU */
 	unsigned zygote_restarts;
 	pid_t zygote_pid;
 	unsigned long runs;
@@ -51,7 +54,7 @@ struct pool_stats {
 	char python[32];
 };
 
-enum pool_submit_result { POOL_QUEUED, POOL_FULL, POOL_STOPPING, POOL_NOMEM };
+enum pool_submit_result { POOL_QUEUED, POOL_FULL, POOL_CLIENT_FULL, POOL_STOPPING, POOL_NOMEM };
 
 /* What one run executes. All borrowed; pool_submit copies them. */
 struct run_input {
@@ -62,6 +65,8 @@ struct run_input {
 	const char *extra; /* verdict request for the runner (JSON), or NULL */
 	size_t extra_len;
 	long memory_bytes; /* address-space limit for this run */
+	const char
+	    *client; /* whose run, for fairness ("l:<cookie>" or "ip:<address>"); may be NULL */
 };
 
 struct pool;

@@ -60,7 +60,11 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.bind, "127.0.0.1");
 	assert_int_equal(cfg.port, 8080);
 	assert_int_equal(cfg.pool_size, 2);
+	assert_int_equal(cfg.runs_max, 16);
 	assert_int_equal(cfg.queue_max, 64);
+	assert_int_equal(cfg.client_runs, 2);
+	assert_int_equal(cfg.client_queue, 16);
+	assert_int_equal(cfg.demote_cpu_ms, 10);
 	assert_int_equal(cfg.cpu_seconds, 2);
 	assert_int_equal(cfg.wall_ms, 5000);
 	assert_int_equal(cfg.memory_bytes, 256L * 1024 * 1024);
@@ -89,13 +93,19 @@ static void test_env_sets_every_field(void **state)
 {
 	(void)state;
 	struct config cfg;
-	const char *const *env = ENV(
-	    "LESSOND_BIND", "0.0.0.0", "LESSOND_PORT", "9000", "LESSOND_POOL_SIZE", "4",
-	    "LESSOND_QUEUE_MAX", "0", "LESSOND_CPU_SECONDS", "3", "LESSOND_WALL_MS", "1500",
-	    "LESSOND_MEMORY_BYTES", "134217728", "LESSOND_OUTPUT_BYTES", "2048",
-	    "LESSOND_SOURCE_BYTES", "4096", "LESSOND_STATIC_DIR", "/srv/ui", "LESSOND_PORT_FILE",
-	    "/tmp/port", "LESSOND_LOG_LEVEL", "debug", "LESSOND_ALLOW_WEAK_SANDBOX", "1");
+	const char *const *env =
+	    ENV("LESSOND_BIND", "0.0.0.0", "LESSOND_PORT", "9000", "LESSOND_POOL_SIZE", "4",
+	        "LESSOND_QUEUE_MAX", "0", "LESSOND_CPU_SECONDS", "3", "LESSOND_WALL_MS", "1500",
+	        "LESSOND_MEMORY_BYTES", "134217728", "LESSOND_OUTPUT_BYTES", "2048",
+	        "LESSOND_SOURCE_BYTES", "4096", "LESSOND_STATIC_DIR", "/srv/ui",
+	        "LESSOND_PORT_FILE", "/tmp/port", "LESSOND_LOG_LEVEL", "debug",
+	        "LESSOND_ALLOW_WEAK_SANDBOX", "1", "LESSOND_RUNS_MAX", "40", "LESSOND_CLIENT_RUNS",
+	        "3", "LESSOND_CLIENT_QUEUE", "9", "LESSOND_DEMOTE_CPU_MS", "0");
 	assert_int_equal(parse(&cfg, env, NO_ARGS), CONFIG_OK);
+	assert_int_equal(cfg.runs_max, 40);
+	assert_int_equal(cfg.client_runs, 3);
+	assert_int_equal(cfg.client_queue, 9);
+	assert_int_equal(cfg.demote_cpu_ms, 0);
 	assert_string_equal(cfg.bind, "0.0.0.0");
 	assert_int_equal(cfg.port, 9000);
 	assert_int_equal(cfg.pool_size, 4);
@@ -387,7 +397,8 @@ static void test_usage_flags_are_accepted(void **state)
 			fail_msg("usage lists %s but config_parse does not know it", flag);
 		seen++;
 	}
-	assert_int_equal(seen, 15); /* 13 options, --lessons-dir, --experiment-memory-bytes */
+	assert_int_equal(seen, 19); /* 13 options, --lessons-dir, --experiment-memory-bytes,
+	                             * 4 of fairness */
 }
 
 /* A short usage buffer is truncated and NUL-terminated, never overrun. */
