@@ -19,9 +19,9 @@ function sleep(ms) {
 }
 
 /**
- * Sends one request. A 503 (every runner busy) is retried after its
- * Retry-After, twice; onBusy(attempt) is called before each wait so the
- * page can say so.
+ * Sends one request. A 503 (every runner busy) or 429 (this learner's
+ * share of runs is taken) is retried after its Retry-After, twice;
+ * onBusy(attempt) is called before each wait so the page can say so.
  */
 async function request(method, path, body, { onBusy } = {}) {
   for (let attempt = 0; ; attempt++) {
@@ -39,7 +39,7 @@ async function request(method, path, body, { onBusy } = {}) {
         'The lesson server could not be reached. Check that lessond is still running, then try again.',
       );
     }
-    if (response.status === 503 && attempt < BUSY_RETRIES) {
+    if ((response.status === 503 || response.status === 429) && attempt < BUSY_RETRIES) {
       const header = response.headers.get('Retry-After');
       const wait = header !== null && Number.isFinite(Number(header)) ? Math.min(Number(header), 5) : 1;
       if (onBusy) onBusy(attempt + 1);
@@ -65,6 +65,14 @@ function errorFor(status, data) {
       'busy',
       'The lesson server is busy: every Python runner is taken and the queue is full. ' +
         'Wait a few seconds and try again.',
+      status,
+    );
+  }
+  if (status === 429) {
+    return new ApiError(
+      'busy',
+      'You already have runs waiting (an experiment, or several Run presses). ' +
+        'Wait for them to finish, then try again.',
       status,
     );
   }

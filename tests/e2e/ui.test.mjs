@@ -354,6 +354,28 @@ test('a busy server (503) is retried, then explained in plain words', async () =
   });
 });
 
+test("a learner over their share of runs (429) is retried, then told to wait for their runs", async () => {
+  await scenario({}, async (page) => {
+    let calls = 0;
+    await page.route('**/api/run', (route) => {
+      calls += 1;
+      return route.fulfill({
+        status: 429,
+        headers: { 'Retry-After': '0', 'Content-Type': 'application/json' },
+        body: '{"error":"you have too many runs waiting; try again when they have finished"}',
+      });
+    });
+    await openLesson(page, 'points');
+    const step = stepOf(page, 'define');
+    await step.getByRole('button', { name: 'Run' }).click();
+    const report = step.locator('.run-report[data-status="api-busy"]');
+    await report.waitFor();
+    assert.equal(calls, 3, 'two retries after the first 429');
+    assert.match(await report.innerText(), /You already have runs waiting/);
+    page.problems = page.problems.filter((p) => !/429/.test(p)); // the browser logs the 429s
+  });
+});
+
 test('errors about slots are explained from the run: weak references, a base without __slots__, lay-out and class-variable clashes', async () => {
   await scenario({}, async (page) => {
     await openLesson(page, 'bases');
