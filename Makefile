@@ -121,6 +121,8 @@ integration: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_api.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_lessons.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_fairness.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_http.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_faults.py
 
 hostile: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh

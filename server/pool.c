@@ -209,6 +209,8 @@ static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o
 	}
 	pthread_mutex_lock(&p->lock);
 	p->stats.runs++; /* counted before the answer leaves, so /api/health never lags it */
+	if (p->stats.in_flight > 0)
+		p->stats.in_flight--; /* likewise; stats_update recounts after the loop */
 	if (job->dispatched)
 		fairq_done(p->queue, job->client);
 	pthread_mutex_unlock(&p->lock);

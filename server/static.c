@@ -3,9 +3,11 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,10 +19,21 @@ static const char page_csp[] =
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'";
 
+/* Whether some segment of the path starts with a dot: "..", and files
+ * such as .git or .env that were never meant to be served. */
+static bool has_dot_segment(const char *path)
+{
+	for (const char *p = path; (p = strchr(p, '/')); p++)
+		if (p[1] == '.')
+			return true;
+	return false;
+}
+
 int static_resolve(const char *root, const char *url_path, char *out, size_t outlen)
 {
 	char want[PATH_MAX], real_root[PATH_MAX], real[PATH_MAX];
-	if (url_path[0] != '/' || strstr(url_path, "..") || strchr(url_path, '\\'))
+	if (url_path[0] != '/' || strstr(url_path, "..") || strchr(url_path, '\\') ||
+	    has_dot_segment(url_path))
 		return -1;
 	const char *rel = strcmp(url_path, "/") == 0 ? "/index.html" : url_path;
 	if ((size_t)snprintf(want, sizeof want, "%s%s", root, rel) >= sizeof want)
@@ -41,29 +54,60 @@ const char *static_mime(const char *path)
 	static const char *const types[][2] = {
 	    {".html", "text/html; charset=utf-8"},
 	    {".js", "text/javascript; charset=utf-8"},
+	    {".mjs", "text/javascript; charset=utf-8"},
 	    {".css", "text/css; charset=utf-8"},
 	    {".json", "application/json"},
+	    {".map", "application/json"},
+	    {".webmanifest", "application/manifest+json"},
 	    {".svg", "image/svg+xml"},
 	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".jpeg", "image/jpeg"},
+	    {".gif", "image/gif"},
+	    {".webp", "image/webp"},
+	    {".avif", "image/avif"},
 	    {".ico", "image/x-icon"},
 	    {".woff2", "font/woff2"},
+	    {".woff", "font/woff"},
+	    {".ttf", "font/ttf"},
+	    {".otf", "font/otf"},
+	    {".wasm", "application/wasm"},
 	    {".txt", "text/plain; charset=utf-8"},
-	    {".map", "application/json"},
 	};
-	const char *dot = strrchr(path, '.');
+	const char *base = strrchr(path, '/');
+	const char *dot = strrchr(base ? base : path, '.');
 	for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
-		if (strcmp(dot, types[i][0]) == 0)
+		if (strcasecmp(dot, types[i][0]) == 0)
 			return types[i][1];
 	return "application/octet-stream";
 }
 
-/* Sets a small plain-text error. */
-static void text_error(struct http_response *resp, int status, const char *text)
+/* Sets a fixed JSON error, like the API's ({"error": ...}). */
+static void json_error(struct http_response *resp, int status, const char *json)
 {
 	resp->status = status;
-	resp->body = strdup(text);
-	resp->body_len = resp->body ? strlen(text) : 0;
-	resp->content_type = "text/plain; charset=utf-8";
+	resp->body = strdup(json);
+	resp->body_len = resp->body ? strlen(json) : 0;
+	resp->content_type = "application/json";
+	resp->cache = "no-store";
+}
+
+/* Whether an If-None-Match value (a list of entity tags, or "*") names
+ * `etag`. The comparison is weak, as RFC 9110 asks: W/ is ignored. */
+static bool etag_matches(const char *if_none_match, const char *etag)
+{
+	size_t n = strlen(etag);
+	for (const char *p = if_none_match; p && *p;) {
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n])))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
 }
 
 /* Reads a whole regular file into a malloc'd buffer, unless its entity
@@ -82,7 +126,7 @@ static int read_file(const char *path, const char *if_none_match, char **buf, si
 	}
 	snprintf(etag, etag_len, "\"%llx-%llx.%lx\"", (unsigned long long)st.st_size,
 	         (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
-	if (if_none_match && strcmp(if_none_match, etag) == 0) {
+	if (if_none_match && etag_matches(if_none_match, etag)) {
 		close(fd);
 		*buf = NULL;
 		*len = 0;
@@ -106,7 +150,8 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 	(void)ex;
 	char path[PATH_MAX];
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		text_error(resp, 405, "method not allowed\n");
+		json_error(resp, 405,
+		           "{\"error\": \"method not allowed: files are read with GET\"}");
 		resp->allow = "GET, HEAD";
 		return HANDLER_DONE;
 	}
@@ -116,13 +161,16 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 	                          resp->etag, sizeof resp->etag);
 	if (got < 0) {
 		resp->etag[0] = '\0';
-		text_error(resp, 404, "not found\n");
+		json_error(resp, 404, "{\"error\": \"not found\"}");
 		return HANDLER_DONE;
 	}
 	resp->status = got == 1 ? 304 : 200;
 	resp->content_type = static_mime(path);
 	if (strncmp(resp->content_type, "text/html", 9) == 0)
 		resp->csp = page_csp;
+	/* Revalidate every time (a 304 costs one round trip): vite writes
+	 * fixed names (dist/app.js), so a long max-age would keep a stale UI
+	 * after an upgrade. Only content-hashed names could be immutable. */
 	resp->cache = "no-cache";
 	return HANDLER_DONE;
 }

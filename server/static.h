@@ -7,7 +7,9 @@
 #include <stddef.h>
 
 /* Resolves a URL path to a file beneath root: "/" is index.html; "..",
- * NUL and paths that resolve (through symlinks) outside root are refused.
+ * backslashes, any segment starting with a dot (.git, .env) and paths that
+ * resolve (through symlinks) outside root are refused. (A %00 in the URL
+ * is never decoded by http.c, so a path here never hides a NUL.)
  * Returns 0 with the real path in out, or -1. Pure apart from realpath(3). */
 int static_resolve(const char *root, const char *url_path, char *out, size_t outlen);
 
