@@ -147,6 +147,14 @@ bench: deps
 	$(MAKE) all $(BUILD)/bench
 	$(PY) bench/run.py --lessond $(BUILD)/lessond --client $(BUILD)/bench $(BENCH_ARGS)
 
+# A classroom against a fresh build/lessond (bench/loadtest.py): 200 learners
+# for 60 s, 5 % of runs hostile; fails when an honest request fails or the
+# honest p99 is over 100 ms. make loadtest LOADTEST_ARGS="--learners 50 --json -"
+.PHONY: loadtest
+loadtest: deps
+	$(MAKE) all
+	$(PY) bench/loadtest.py --lessond $(BUILD)/lessond $(LOADTEST_ARGS)
+
 $(BUILD)/bench: bench/bench.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -pthread -lm

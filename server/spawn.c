@@ -87,7 +87,10 @@ int spawn_zygote(const struct config *cfg, const char *exe, struct spawned *out)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	out->pidns = true;
 	long pid = syscall(SYS_clone, (unsigned long)(SIGCHLD | CLONE_NEWPID), NULL, NULL, NULL, 0);
-	if (pid < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSPC)) {
+	/* Any refusal (EPERM without the capability, ENOSYS from a container's
+	 * seccomp profile, EINVAL, ENOSPC) means no PID namespace, not no zygote:
+	 * a plain fork is tried, and its own error is what counts. */
+	if (pid < 0) {
 		out->pidns = false;
 		pid = fork();
 	}

@@ -1,0 +1,97 @@
+# lessond in a container, for a classroom: see "Host a classroom" in README.md.
+#
+#   docker build -t lessond .
+#   docker run --init -p 8080:8080 lessond
+#
+# Three stages:
+#   ui      builds the browser UI (static/dist) with `make ui`. vite 8 needs
+#           Node.js >= 20.19; Debian 12's nodejs is 18, Debian 13's is 20.19,
+#           so this stage alone is Debian 13 (trixie). It only produces
+#           JavaScript and CSS, which do not care what they were built on.
+#   build   builds the server on Debian 12 and runs the unit tests (cmocka).
+#   runtime Debian 12 with the shared libraries, the Python 3.11 standard
+#           library, the binary, the page and the lessons; nothing else.
+#
+# Packages come from Debian's archive (apt-get) and the npm registry (npm ci)
+# only. Tested with rootful podman by tests/docker/run.sh.
+
+# ---- ui: static/src -> static/dist -----------------------------------------
+FROM debian:trixie-slim AS ui
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates make nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The dependencies first: this layer is reused until the lock file changes.
+# Behind a TLS-inspecting proxy npm needs the proxy's CA: pass a PEM bundle
+# as the build secret "ca" (`--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt`);
+# a secret is not stored in the image.
+COPY package.json package-lock.json ./
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
+ && npm ci --no-audit --no-fund --loglevel=error
+COPY Makefile vite.config.js ./
+COPY static/ static/
+# make sees node_modules newer than the lock file and only runs `vite build`.
+RUN make ui && rm -rf static/src
+
+# ---- build: the server and its unit tests ----------------------------------
+FROM debian:bookworm-slim AS build
+ARG DEBIAN_FRONTEND=noninteractive
+WORKDIR /src
+COPY Makefile ./
+# `make deps` installs the Makefile's own list of build packages (DEB_RUN);
+# cmocka is the unit tests' addition. Recommends are not needed to build.
+RUN echo 'APT::Install-Recommends "false";' > /etc/apt/apt.conf.d/90no-recommends \
+ && apt-get update \
+ && apt-get install -y make \
+ && make deps \
+ && apt-get install -y libcmocka-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY server/ server/
+COPY tests/unit/ tests/unit/
+RUN make -j"$(nproc)" build/lessond \
+ && make unit
+
+# ---- runtime ----------------------------------------------------------------
+FROM debian:bookworm-slim AS runtime
+ARG DEBIAN_FRONTEND=noninteractive
+# libpython3.11 brings the standard library (libpython3.11-stdlib) that the
+# embedded interpreter imports; the others are what `ldd lessond` lists.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libmicrohttpd12 libjansson4 libpython3.11 libseccomp2 libmd4c-html0 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
+      /var/log/apt /var/log/dpkg.log \
+ && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \
+      --shell /usr/sbin/nologin lessond
+# Owned by root and read-only for the server's user.
+COPY --from=build /src/build/lessond /usr/local/bin/lessond
+COPY --from=ui /src/static/ /srv/lessond/static/
+COPY lessons/ /srv/lessond/lessons/
+WORKDIR /srv/lessond
+
+# Listen on every address of the container; the limits a teacher tunes are
+# LESSOND_POOL_SIZE, LESSOND_RUNS_MAX, LESSOND_QUEUE_MAX, LESSOND_CLIENT_RUNS,
+# LESSOND_CLIENT_QUEUE, LESSOND_CPU_SECONDS, LESSOND_WALL_MS and
+# LESSOND_MEMORY_BYTES (see `lessond --help`). Strict sandbox mode is the
+# default: the server refuses to start without rlimits, Landlock and seccomp.
+ENV LESSOND_BIND=0.0.0.0 \
+    LESSOND_PORT=8080 \
+    LESSOND_STATIC_DIR=/srv/lessond/static \
+    LESSOND_LESSONS_DIR=/srv/lessond/lessons
+USER lessond:lessond
+EXPOSE 8080
+
+# No curl or Python executable in this image: bash's /dev/tcp asks the
+# server itself; healthy means /api/health answered 200.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${LESSOND_PORT:-8080} && printf 'GET /api/health HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q '^HTTP/1\\.[01] 200 '"]
+
+# SIGTERM: the server stops taking runs, finishes those in flight, exits 0.
+# Exec form, so the signal reaches lessond itself (or the --init process,
+# which passes it on). Arguments after the image name are lessond's flags:
+# `docker run --init -p 8080:8080 lessond --pool-size 4`.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/lessond"]
+CMD []

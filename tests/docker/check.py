@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""HTTP checks of a lessond container, for tests/docker/run.sh.
+
+Usage: check.py URL MODE
+  up      exits 0 once GET /api/health answers 200
+  checks  the course page, a lesson, runs (a plain one, a hostile one) and
+          /api/health's sandbox layers; prints one `ok:` line per check
+  slow    one run that takes about a second (run.sh stops the server
+          meanwhile); exits 0 when it still comes back with status ok
+"""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+REQUIRED = ("rlimits", "landlock", "seccomp")
+
+
+def request(url, body=None, timeout=15):
+    """(status, content type, body bytes) of a GET, or a POST of JSON `body`."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+def get_json(url):
+    status, _, body = request(url)
+    assert status == 200, f"GET {url}: HTTP {status}: {body[:200]!r}"
+    return json.loads(body)
+
+
+def run(base, code, timeout=15):
+    status, _, body = request(base + "/api/run", {"code": code}, timeout)
+    assert status == 200, f"POST /api/run: HTTP {status}: {body[:200]!r}"
+    return json.loads(body), body
+
+
+def ok(text):
+    print(f"   ok: {text}", flush=True)
+
+
+def checks(base):
+    status, ctype, page = request(base + "/")
+    assert status == 200 and ctype.startswith("text/html"), f"GET /: HTTP {status} {ctype}"
+    assert b"/dist/app.js" in page and b"<main" in page, "GET / is not the course page"
+    status, ctype, script = request(base + "/dist/app.js")
+    assert status == 200 and "javascript" in ctype and len(script) > 10000, \
+        f"GET /dist/app.js: HTTP {status} {ctype}, {len(script)} bytes"
+    ok(f"GET / is the course page; /dist/app.js is {len(script)} bytes")
+
+    lessons = get_json(base + "/api/lessons")["lessons"]
+    assert lessons, "no lessons"
+    first = get_json(f"{base}/api/lessons/{lessons[0]['id']}")
+    assert first["html"] and first["steps"], "the first lesson has no text or steps"
+    ok(f"{len(lessons)} lessons; '{first['title']}' has {len(first['steps'])} steps")
+
+    result, _ = run(base, "1+1")
+    assert result["status"] == "ok" and result["result"]["repr"] == "2", result
+    ok(f"1+1 -> status ok, result 2 ({result['time']['wall_ms']} ms)")
+
+    result, raw = run(base, "open('/etc/passwd').read()")
+    exc = result.get("exception") or {}
+    assert result["status"] == "error", result
+    assert exc.get("type") in ("PermissionError", "FileNotFoundError", "OSError"), exc
+    assert b"root:" not in raw and b"/bin/" not in raw, "passwd content leaked"
+    ok(f"open('/etc/passwd') -> {exc['type']}: {exc.get('message')}")
+
+    health = get_json(base + "/api/health")
+    sandbox = health["sandbox"]
+    layers = sandbox["layers"]
+    for name in REQUIRED:
+        assert layers.get(name) == "active", f"required layer {name}: {layers.get(name)}"
+    assert sandbox["strict"] and sandbox["required_active"] and health["status"] == "ok", health
+    active = [n for n, s in layers.items() if s == "active"]
+    missing = [n for n, s in layers.items() if s != "active"]
+    ok(f"/api/health: status ok, strict, python {health['python']}, "
+       f"landlock ABI {sandbox['landlock_abi']}")
+    ok(f"layers active: {', '.join(active)}; unavailable: {', '.join(missing) or 'none'}")
+
+
+def slow(base):
+    code = ("import time\nt = time.monotonic()\n"
+            "while time.monotonic() - t < 1.2:\n    pass\n'finished'")
+    result, _ = run(base, code, timeout=30)
+    assert result["status"] == "ok" and result["result"]["repr"] == "'finished'", result
+    ok(f"the run in flight during SIGTERM finished: status ok "
+       f"({result['time']['wall_ms']:.0f} ms)")
+
+
+def main():
+    base, mode = sys.argv[1].rstrip("/"), sys.argv[2]
+    try:
+        if mode == "up":
+            status, _, _ = request(base + "/api/health", timeout=2)
+            return 0 if status == 200 else 1
+        {"checks": checks, "slow": slow}[mode](base)
+    except (AssertionError, OSError, ValueError, KeyError, TypeError) as e:
+        print(f"   FAILED: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
