@@ -133,7 +133,7 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
 	json_t *body = json_pack(
 	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
-	    "s:{s:i, s:i, s:I, s:I, s:I, s:I}, s:{s:i, s:i, s:i, s:I, s:I}}",
+	    "s:{s:i, s:i, s:I, s:I, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:I, s:I, s:I}}",
 	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
 	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
 	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
@@ -144,8 +144,9 @@ static enum handler_result handle_health(struct api *api, struct http_response *
 	    "experiment_memory_bytes", (json_int_t)api->cfg->experiment_memory_bytes,
 	    "output_bytes", (json_int_t)api->cfg->output_bytes, "source_bytes",
 	    (json_int_t)api->cfg->source_bytes, "fairness", "runs_max", st.runs_max, "client_runs",
-	    api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms, "clients",
-	    (json_int_t)st.clients, "demoted", (json_int_t)st.demoted);
+	    api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms, "idle_cpu_ms",
+	    api->cfg->idle_cpu_ms, "clients", (json_int_t)st.clients, "demoted",
+	    (json_int_t)st.demoted, "idled", (json_int_t)st.idled);
 	json_response(resp, 200, body);
 	return HANDLER_DONE;
 }

@@ -36,7 +36,9 @@ static const struct opt opts[] = {
     {"--client-queue", "LESSOND_CLIENT_QUEUE", OPT_INT, OFF(client_queue), 1, 100000,
      "runs waiting per learner before 429 (16)"},
     {"--demote-cpu-ms", "LESSOND_DEMOTE_CPU_MS", OPT_INT, OFF(demote_cpu_ms), 0, 3600000,
-     "CPU ms after which a run drops to SCHED_IDLE, 0 never (10)"},
+     "CPU ms after which a run drops to nice 10, 0 never (10)"},
+    {"--idle-cpu-ms", "LESSOND_IDLE_CPU_MS", OPT_INT, OFF(idle_cpu_ms), 0, 3600000,
+     "CPU ms after which a run drops to SCHED_IDLE, 0 never (500)"},
     {"--cpu-seconds", "LESSOND_CPU_SECONDS", OPT_INT, OFF(cpu_seconds), 1, 3600,
      "CPU time per run, RLIMIT_CPU (2)"},
     {"--wall-ms", "LESSOND_WALL_MS", OPT_INT, OFF(wall_ms), 10, 3600000,
@@ -74,6 +76,7 @@ static void config_defaults(struct config *cfg)
 	cfg->client_runs = 2;
 	cfg->client_queue = 16;
 	cfg->demote_cpu_ms = 10;
+	cfg->idle_cpu_ms = 500;
 	cfg->cpu_seconds = 2;
 	cfg->wall_ms = 5000;
 	cfg->memory_bytes = 256L << 20;

@@ -13,7 +13,8 @@ struct config {
 	int queue_max;     /* runs waiting for a child before 503 */
 	int client_runs;   /* runs in flight per client (learner cookie or address) */
 	int client_queue;  /* runs waiting per client before 429 */
-	int demote_cpu_ms; /* CPU a run may use before it drops to SCHED_IDLE; 0: never */
+	int demote_cpu_ms; /* CPU a run may use before it drops to nice 10; 0: never */
+	int idle_cpu_ms;   /* CPU a run may use before it drops to SCHED_IDLE; 0: never */
 	int cpu_seconds;   /* RLIMIT_CPU per run */
 	int wall_ms;       /* wall-clock limit per run, SIGKILL from outside */
 	long memory_bytes; /* RLIMIT_AS per run */

@@ -186,8 +186,11 @@ char *metrics_render(const struct pool_stats *st, unsigned nlayers,
 	header(&t, "lessond_zygote_restarts_total", "counter", "Times the zygote was restarted.");
 	put(&t, "lessond_zygote_restarts_total %u\n", st->zygote_restarts);
 	header(&t, "lessond_runs_demoted_total", "counter",
-	       "Runs dropped to SCHED_IDLE for using more CPU than --demote-cpu-ms.");
+	       "Runs dropped to nice 10 for using more CPU than --demote-cpu-ms.");
 	put(&t, "lessond_runs_demoted_total %lu\n", st->demoted);
+	header(&t, "lessond_runs_idled_total", "counter",
+	       "Runs dropped to SCHED_IDLE for using more CPU than --idle-cpu-ms.");
+	put(&t, "lessond_runs_idled_total %lu\n", st->idled);
 	header(&t, "lessond_sandbox_layer_active", "gauge",
 	       "1 when a sandbox layer is active in every run, 0 when unavailable.");
 	for (unsigned i = 0; i < nlayers; i++)

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,6 +35,10 @@
 #define EXIT_GRACE_MS    2000.0 /* how long a dead child's exit status may take */
 #define HELLO_TIMEOUT_MS 30000
 #define CPU_CHECK_MS     5.0 /* how often a running child's CPU use is read */
+#define DEMOTED_NICE     10  /* the nice value of a run past demote_cpu_ms */
+
+/* How far a run has dropped for using CPU (check_cpu). */
+enum demotion { DEMOTE_NONE, DEMOTE_NICE, DEMOTE_IDLE };
 
 enum tag_kind { TAG_WAKE, TAG_ZYGOTE, TAG_RESULT, TAG_JOB };
 enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_RUNNING, SLOT_AWAIT_EXIT };
@@ -66,7 +71,8 @@ struct child {
 	char *buf;
 	size_t buf_len, buf_cap;
 	double started, deadline;
-	double cpu_check; /* when to read its CPU use next; 0 once demoted or never */
+	double cpu_check;      /* when to read its CPU use next; 0 when done or never */
+	enum demotion demoted; /* how far it has dropped */
 	bool exited;
 	int wstatus;
 	long cpu_ms;
@@ -353,6 +359,7 @@ static void dispatch(struct pool *p)
 		c->state = SLOT_RUNNING;
 		c->started = now_ms();
 		c->deadline = c->started + p->cfg->wall_ms;
+		c->demoted = DEMOTE_NONE;
 		c->cpu_check =
 		    p->cfg->demote_cpu_ms > 0 && c->host_pid > 0 ? c->started + CPU_CHECK_MS : 0;
 		child_writable(p, c);
@@ -379,9 +386,9 @@ static pid_t pidfd_host_pid(int pidfd)
 }
 
 /* Reads the CPU time (ms) every thread of `pid` has used, from their
- * schedstat; when `demote` is set, also moves each thread to SCHED_IDLE.
- * Returns -1 when the process is gone. */
-static double threads_cpu_ms(pid_t pid, bool demote)
+ * schedstat (with DEMOTE_NONE), or moves every thread to nice DEMOTED_NICE
+ * or to SCHED_IDLE. Returns -1 when the process is gone. */
+static double threads_cpu_ms(pid_t pid, enum demotion demote)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -395,7 +402,11 @@ static double threads_cpu_ms(pid_t pid, bool demote)
 		long tid = strtol(d->d_name, NULL, 10);
 		if (tid <= 0)
 			continue;
-		if (demote) {
+		if (demote == DEMOTE_NICE) {
+			setpriority(PRIO_PROCESS, (id_t)tid, DEMOTED_NICE);
+			continue;
+		}
+		if (demote == DEMOTE_IDLE) {
 			sched_setscheduler((pid_t)tid, SCHED_IDLE, &idle);
 			continue;
 		}
@@ -414,22 +425,35 @@ static double threads_cpu_ms(pid_t pid, bool demote)
 	return total;
 }
 
-/* A run that has used more than demote_cpu_ms of CPU drops to SCHED_IDLE:
- * it still gets every idle cycle, but fresh short runs go first. The child
- * cannot undo this (RLIMIT_NICE is 0 and it has no CAP_SYS_NICE outside its
- * user namespace). */
+/* Runs that use CPU drop in two steps, so fresh short runs go first: past
+ * demote_cpu_ms to nice 10 (a tenth of a fresh run's share, but still well
+ * ahead of the hogs: a heavy lesson step stays quick), past idle_cpu_ms to
+ * SCHED_IDLE (only idle cycles: a CPU loop costs nobody else anything). The
+ * child cannot undo either (RLIMIT_NICE is 0 and it has no CAP_SYS_NICE
+ * outside its user namespace). */
 static void check_cpu(struct pool *p, struct child *c, double now)
 {
-	double used = threads_cpu_ms(c->host_pid, false);
-	if (used < 0 || used < p->cfg->demote_cpu_ms) {
-		c->cpu_check = used < 0 ? 0 : now + CPU_CHECK_MS;
+	double used = threads_cpu_ms(c->host_pid, DEMOTE_NONE);
+	int idle_ms = p->cfg->idle_cpu_ms;
+	enum demotion want = idle_ms > 0 && used >= idle_ms  ? DEMOTE_IDLE
+	                     : used >= p->cfg->demote_cpu_ms ? DEMOTE_NICE
+	                                                     : DEMOTE_NONE;
+	if (used < 0) {
+		c->cpu_check = 0;
 		return;
 	}
-	threads_cpu_ms(c->host_pid, true);
-	c->cpu_check = 0;
-	pthread_mutex_lock(&p->lock);
-	p->stats.demoted++;
-	pthread_mutex_unlock(&p->lock);
+	if (want > c->demoted) {
+		threads_cpu_ms(c->host_pid, want);
+		pthread_mutex_lock(&p->lock);
+		if (c->demoted == DEMOTE_NONE)
+			p->stats.demoted++;
+		if (want == DEMOTE_IDLE)
+			p->stats.idled++;
+		pthread_mutex_unlock(&p->lock);
+		c->demoted = want;
+	}
+	c->cpu_check =
+	    c->demoted == DEMOTE_IDLE || (c->demoted && idle_ms <= 0) ? 0 : now + CPU_CHECK_MS;
 }
 
 /* Takes a waiting child from the zygote into a free slot. */

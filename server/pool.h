@@ -45,7 +45,8 @@ struct pool_stats {
 	size_t queued;
 	size_t queue_max;
 	size_t clients;        /* clients with runs queued or running */
-	unsigned long demoted; /* runs dropped to SCHED_IDLE for using CPU */
+	unsigned long demoted; /* runs dropped to nice 10 for using CPU */
+	unsigned long idled;   /* runs dropped further, to SCHED_IDLE */
 	unsigned zygote_restarts;
 	pid_t zygote_pid;
 	unsigned long runs;

@@ -74,13 +74,23 @@ def process_tree(root):
     return out
 
 
-def policy(pid):
-    """The scheduling policy of a process (5 is SCHED_IDLE), or None."""
+def stat_field(pid, field):
+    """Field number `field` (1-based, as in proc(5)) of /proc/pid/stat, or None."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[38])
+            return int(f.read().rsplit(")", 1)[1].split()[field - 3])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def policy(pid):
+    """The scheduling policy of a process (5 is SCHED_IDLE), or None."""
+    return stat_field(pid, 41)
+
+
+def nice(pid):
+    """The nice value of a process, or None."""
+    return stat_field(pid, 19)
 
 
 class LearnerCookie(unittest.TestCase):
@@ -153,6 +163,19 @@ class PerLearnerCaps(unittest.TestCase):
 
 
 class Demotion(unittest.TestCase):
+    def test_heavy_run_drops_to_nice_10_and_no_further(self):
+        # About a few hundred ms of CPU: a heavy lesson step, not a hog.
+        code = "x = 0\nfor i in range(3_000_000):\n    x += i\nx"
+        with Server("--log-level", "warn", "--idle-cpu-ms", "60000") as srv:
+            run = Background(srv, code, learner(0))
+            niced = wait_for(lambda: [p for p in process_tree(srv.proc.pid) if nice(p) == 10])
+            self.assertTrue(niced, "no process of the server went to nice 10")
+            self.assertFalse([p for p in process_tree(srv.proc.pid) if policy(p) == 5])
+            self.assertEqual(run.join()[1]["status"], "ok")
+            fairness = srv.health()["fairness"]
+            self.assertEqual((fairness["demoted"], fairness["idled"]), (1, 0))
+            self.assertEqual(nice(srv.proc.pid), 0)
+
     def test_cpu_hog_drops_to_sched_idle_and_short_runs_do_not(self):
         with Server("--log-level", "warn") as srv:
             for _ in range(5):
@@ -162,6 +185,7 @@ class Demotion(unittest.TestCase):
             idle = wait_for(lambda: [p for p in process_tree(srv.proc.pid) if policy(p) == 5])
             self.assertTrue(idle, "no process of the server went to SCHED_IDLE")
             self.assertGreaterEqual(srv.health()["fairness"]["demoted"], 1)
+            self.assertGreaterEqual(srv.health()["fairness"]["idled"], 1)
             self.assertNotEqual(policy(srv.proc.pid), 5)
             self.assertEqual(hog.join()[1]["status"], "timeout")
 

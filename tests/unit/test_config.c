@@ -65,6 +65,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.client_runs, 2);
 	assert_int_equal(cfg.client_queue, 16);
 	assert_int_equal(cfg.demote_cpu_ms, 10);
+	assert_int_equal(cfg.idle_cpu_ms, 500);
 	assert_int_equal(cfg.cpu_seconds, 2);
 	assert_int_equal(cfg.wall_ms, 5000);
 	assert_int_equal(cfg.memory_bytes, 256L * 1024 * 1024);
@@ -397,8 +398,8 @@ static void test_usage_flags_are_accepted(void **state)
 			fail_msg("usage lists %s but config_parse does not know it", flag);
 		seen++;
 	}
-	assert_int_equal(seen, 19); /* 13 options, --lessons-dir, --experiment-memory-bytes,
-	                             * 4 of fairness */
+	assert_int_equal(seen, 20); /* 13 options, --lessons-dir, --experiment-memory-bytes,
+	                             * 5 of fairness */
 }
 
 /* A short usage buffer is truncated and NUL-terminated, never overrun. */

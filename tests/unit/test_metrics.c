@@ -27,7 +27,8 @@ static char *render(void)
 	                        .zygote_restarts = 5,
 	                        .layers = 1u | 4u,
 	                        .clients = 7,
-	                        .demoted = 8};
+	                        .demoted = 8,
+	                        .idled = 9};
 	size_t len = 0;
 	char *text = metrics_render(&st, 3, layer_name, &len);
 	assert_non_null(text);
@@ -91,6 +92,7 @@ static void test_gauges(void **state)
 	assert_non_null(strstr(t, "lessond_runs_max 16\n"));
 	assert_non_null(strstr(t, "lessond_zygote_restarts_total 5\n"));
 	assert_non_null(strstr(t, "lessond_runs_demoted_total 8\n"));
+	assert_non_null(strstr(t, "lessond_runs_idled_total 9\n"));
 	assert_non_null(strstr(t, "lessond_sandbox_layer_active{layer=\"rlimits\"} 1\n"));
 	assert_non_null(strstr(t, "lessond_sandbox_layer_active{layer=\"landlock\"} 0\n"));
 	assert_non_null(strstr(t, "lessond_sandbox_layer_active{layer=\"seccomp\"} 1\n"));
