@@ -134,14 +134,52 @@ check-lessons: $(BUILD)/lessond
 	$(BUILD)/lessond --check-lessons --log-level warn \
 		$(if $(SANITIZER),--cpu-seconds 10 --wall-ms 30000)
 
+# Fuzzing (tests/fuzz/): libFuzzer harnesses, built with clang, ASan and UBSan
+# into build/fuzz/, for the request body, lesson file and static path parsers.
+# Each runs FUZZ_SECONDS on a copy of its seeds (tests/fuzz/corpus/<name>/,
+# plus every lesson file for the lesson parser), so the committed corpus never
+# grows; a crash, a leak, a hang or a broken property fails the make and
+# leaves the input in build/fuzz/<name>/. `make fuzz-deps` installs clang.
+DEB_FUZZ := build-essential pkg-config libjansson-dev clang libclang-rt-dev llvm
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := request lesson static
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iserver
+FUZZ_SRC_request := server/request.c
+FUZZ_SRC_lesson := server/lesson_parse.c server/pyexpr.c
+FUZZ_SRC_static := server/static.c
+FUZZ_LIBS_request = $(shell pkg-config --cflags --libs jansson 2>/dev/null)
+FUZZ_SEEDS_lesson := lessons tests/unit/fixtures/lessons tests/e2e/lessons
+.PHONY: fuzz fuzz-deps
+
+fuzz-deps:
+	$(call install_missing,$(DEB_FUZZ))
+
+fuzz: fuzz-deps
+	$(MAKE) $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+	@failed=""; $(foreach n,$(FUZZ_NAMES),tests/fuzz/run.sh build/fuzz/fuzz_$(n) \
+	  $(FUZZ_SECONDS) build/fuzz/$(n) tests/fuzz/corpus/$(n) $(FUZZ_SEEDS_$(n)) || \
+	  failed="$$failed $(n)";) \
+	test -z "$$failed" || { echo "make fuzz: failed:$$failed" >&2; exit 1; }
+
+build/fuzz/fuzz_request: $(FUZZ_SRC_request)
+build/fuzz/fuzz_lesson: $(FUZZ_SRC_lesson)
+build/fuzz/fuzz_static: $(FUZZ_SRC_static)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard server/*.h)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*)
+
 test: test-deps
 	$(MAKE) all unit integration check-lessons hostile e2e
 
+STYLE_SRC = $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) \
+	$(wildcard bench/*.c tests/fuzz/*.c)
+
 check-style:
-	clang-format --dry-run --Werror $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) $(wildcard bench/*.c)
+	clang-format --dry-run --Werror $(STYLE_SRC)
 
 format:
-	clang-format -i $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) $(wildcard bench/*.c)
+	clang-format -i $(STYLE_SRC)
 
 bench: deps
 	$(MAKE) all $(BUILD)/bench

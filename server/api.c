@@ -4,13 +4,14 @@
 #include "check.h"
 #include "fairq.h"
 #include "learner.h"
-#include "metrics.h"
 #include "lessons.h"
+#include "metrics.h"
 #include "request.h"
 #include "result.h"
 #include "sandbox/sandbox.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,12 @@ static void json_response(struct http_response *resp, int status, json_t *value)
 
 void api_error(struct http_response *resp, int status, const char *message)
 {
-	json_response(resp, status, json_pack("{s:s}", "error", message));
+	/* Messages may quote the request (jansson's errors do), possibly cut
+	 * inside a character; JSON strings must be valid UTF-8. */
+	char safe[1024];
+	snprintf(safe, sizeof safe, "%s", message);
+	utf8_scrub(safe);
+	json_response(resp, status, json_pack("{s:s}", "error", safe));
 }
 
 /* What a run callback needs: where to answer and how to word limits. */

@@ -300,19 +300,63 @@ static void test_free_twice(void **state)
 	run_request_free(&req);
 }
 
+/* Bytes that are not well-formed UTF-8 become '?'; good text is untouched. */
+static void test_utf8_scrub(void **state)
+{
+	(void)state;
+	char good[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d ascii";
+	char copy[sizeof good];
+	memcpy(copy, good, sizeof good);
+	utf8_scrub(copy);
+	assert_string_equal(copy, good);
+	char cut[] = "ab\xe2\x82"; /* a euro sign cut short */
+	utf8_scrub(cut);
+	assert_string_equal(cut, "ab??");
+	char bad[] =
+	    "\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xff"; /* overlong, surrogate, > U+10FFFF */
+	utf8_scrub(bad);
+	assert_string_equal(bad, "??|???|????|?");
+}
+
+/* jansson's message quotes the body near the error and may cut a character
+ * in half (found by the request fuzzer): err is still valid UTF-8. */
+static void test_error_quoting_a_cut_character_is_utf8(void **state)
+{
+	(void)state;
+	const char body[] = "{\"code\": \")\\\xef\xbb\xbfu0000\"}";
+	struct run_request r;
+	assert_int_equal(run_request_parse(body, sizeof body - 1, 65536, &r, err, sizeof err), 400);
+	char copy[sizeof err];
+	memcpy(copy, err, sizeof err);
+	utf8_scrub(copy);
+	assert_string_equal(copy, err); /* nothing left to scrub */
+	assert_non_null(strstr(err, "not valid JSON"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_code_only),        cmocka_unit_test(test_code_and_setup),
-	    cmocka_unit_test(test_null_setup),       cmocka_unit_test(test_utf8_code),
-	    cmocka_unit_test(test_len_is_respected), cmocka_unit_test(test_missing_code),
-	    cmocka_unit_test(test_wrong_types),      cmocka_unit_test(test_not_an_object),
-	    cmocka_unit_test(test_malformed_json),   cmocka_unit_test(test_invalid_utf8),
-	    cmocka_unit_test(test_nul_in_code),      cmocka_unit_test(test_raw_nul_byte),
-	    cmocka_unit_test(test_code_limit),       cmocka_unit_test(test_limit_counts_bytes),
-	    cmocka_unit_test(test_setup_limit),      cmocka_unit_test(test_empty_body),
-	    cmocka_unit_test(test_duplicate_keys),   cmocka_unit_test(test_small_err_buffer),
+	    cmocka_unit_test(test_code_only),
+	    cmocka_unit_test(test_code_and_setup),
+	    cmocka_unit_test(test_null_setup),
+	    cmocka_unit_test(test_utf8_code),
+	    cmocka_unit_test(test_len_is_respected),
+	    cmocka_unit_test(test_missing_code),
+	    cmocka_unit_test(test_wrong_types),
+	    cmocka_unit_test(test_not_an_object),
+	    cmocka_unit_test(test_malformed_json),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_nul_in_code),
+	    cmocka_unit_test(test_raw_nul_byte),
+	    cmocka_unit_test(test_code_limit),
+	    cmocka_unit_test(test_limit_counts_bytes),
+	    cmocka_unit_test(test_setup_limit),
+	    cmocka_unit_test(test_empty_body),
+	    cmocka_unit_test(test_duplicate_keys),
+	    cmocka_unit_test(test_small_err_buffer),
 	    cmocka_unit_test(test_free_twice),
+	    cmocka_unit_test(test_utf8_scrub),
+	    cmocka_unit_test(test_error_quoting_a_cut_character_is_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
