@@ -39,7 +39,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/fairq.o \
 	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o \
 	$(BUILD)/server/lesson_parse.o $(BUILD)/server/pyexpr.o $(BUILD)/server/learner.o \
-	$(BUILD)/server/metrics.o
+	$(BUILD)/server/metrics.o $(BUILD)/server/demote.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 

@@ -8,16 +8,15 @@
 
 #include "log.h"
 #include "protocol.h"
+#include "demote.h"
 #include "fairq.h"
 #include "sandbox/sandbox.h"
 #include "spawn.h"
 
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +24,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,10 +33,6 @@
 #define EXIT_GRACE_MS    2000.0 /* how long a dead child's exit status may take */
 #define HELLO_TIMEOUT_MS 30000
 #define CPU_CHECK_MS     5.0 /* how often a running child's CPU use is read */
-#define DEMOTED_NICE     10  /* the nice value of a run past demote_cpu_ms */
-
-/* How far a run has dropped for using CPU (check_cpu). */
-enum demotion { DEMOTE_NONE, DEMOTE_NICE, DEMOTE_IDLE };
 
 enum tag_kind { TAG_WAKE, TAG_ZYGOTE, TAG_RESULT, TAG_JOB };
 enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_RUNNING, SLOT_AWAIT_EXIT };
@@ -367,83 +361,19 @@ static void dispatch(struct pool *p)
 	ensure_supply(p);
 }
 
-/* The pid of a pidfd's process as this process sees it, from the pidfd's
- * fdinfo; 0 when the kernel does not say. */
-static pid_t pidfd_host_pid(int pidfd)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *at = strstr(buf, "\nPid:");
-	long pid = at ? strtol(at + 6, NULL, 10) : 0;
-	return pid > 0 ? (pid_t)pid : 0;
-}
-
-/* Reads the CPU time (ms) every thread of `pid` has used, from their
- * schedstat (with DEMOTE_NONE), or moves every thread to nice DEMOTED_NICE
- * or to SCHED_IDLE. Returns -1 when the process is gone. */
-static double threads_cpu_ms(pid_t pid, enum demotion demote)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	DIR *dir = opendir(path);
-	if (!dir)
-		return -1;
-	double total = 0;
-	struct dirent *d;
-	static const struct sched_param idle = {0};
-	while ((d = readdir(dir))) {
-		long tid = strtol(d->d_name, NULL, 10);
-		if (tid <= 0)
-			continue;
-		if (demote == DEMOTE_NICE) {
-			setpriority(PRIO_PROCESS, (id_t)tid, DEMOTED_NICE);
-			continue;
-		}
-		if (demote == DEMOTE_IDLE) {
-			sched_setscheduler((pid_t)tid, SCHED_IDLE, &idle);
-			continue;
-		}
-		char stat_path[96], line[128];
-		snprintf(stat_path, sizeof stat_path, "/proc/%d/task/%ld/schedstat", (int)pid, tid);
-		int fd = open(stat_path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, line, sizeof line - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			line[n] = '\0';
-			total += (double)strtoull(line, NULL, 10) / 1e6; /* ns on the CPU */
-		}
-	}
-	closedir(dir);
-	return total;
-}
-
-/* Runs that use CPU drop in two steps, so fresh short runs go first: past
- * demote_cpu_ms to nice 10 (a tenth of a fresh run's share, but still well
- * ahead of the hogs: a heavy lesson step stays quick), past idle_cpu_ms to
- * SCHED_IDLE (only idle cycles: a CPU loop costs nobody else anything). The
- * child cannot undo either (RLIMIT_NICE is 0 and it has no CAP_SYS_NICE
- * outside its user namespace). */
+/* Reads a running child's CPU use and drops it a level when it has earned
+ * it (demote.h); schedules the next reading unless it cannot drop further. */
 static void check_cpu(struct pool *p, struct child *c, double now)
 {
-	double used = threads_cpu_ms(c->host_pid, DEMOTE_NONE);
-	int idle_ms = p->cfg->idle_cpu_ms;
-	enum demotion want = idle_ms > 0 && used >= idle_ms  ? DEMOTE_IDLE
-	                     : used >= p->cfg->demote_cpu_ms ? DEMOTE_NICE
-	                                                     : DEMOTE_NONE;
+	double used = demote_cpu_ms(c->host_pid);
 	if (used < 0) {
 		c->cpu_check = 0;
 		return;
 	}
+	int idle_ms = p->cfg->idle_cpu_ms;
+	enum demotion want = demote_level(used, p->cfg->demote_cpu_ms, idle_ms);
 	if (want > c->demoted) {
-		threads_cpu_ms(c->host_pid, want);
+		demote_apply(c->host_pid, want);
 		pthread_mutex_lock(&p->lock);
 		if (c->demoted == DEMOTE_NONE)
 			p->stats.demoted++;
@@ -452,8 +382,8 @@ static void check_cpu(struct pool *p, struct child *c, double now)
 		pthread_mutex_unlock(&p->lock);
 		c->demoted = want;
 	}
-	c->cpu_check =
-	    c->demoted == DEMOTE_IDLE || (c->demoted && idle_ms <= 0) ? 0 : now + CPU_CHECK_MS;
+	bool last = c->demoted == DEMOTE_IDLE || (c->demoted && idle_ms <= 0);
+	c->cpu_check = last ? 0 : now + CPU_CHECK_MS;
 }
 
 /* Takes a waiting child from the zygote into a free slot. */
@@ -473,7 +403,7 @@ static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
 	c->pid = pid;
 	c->generation = p->generation;
 	c->pidfd = fds[0];
-	c->host_pid = pidfd_host_pid(fds[0]);
+	c->host_pid = demote_host_pid(fds[0]);
 	c->job_wr = fds[1];
 	c->result_rd = fds[2];
 	c->out_fd = fds[3];
