@@ -113,7 +113,7 @@ class LearnerCookie(unittest.TestCase):
 class PerLearnerCaps(unittest.TestCase):
     def test_second_run_of_a_learner_waits_while_others_go(self):
         with Server("--log-level", "warn", "--client-runs", "1", "--runs-max", "8") as srv:
-            first = Background(srv, SLEEP.format(secs=1.5), learner(0))
+            first = Background(srv, SLEEP.format(secs=4), learner(0))
             self.assertTrue(wait_for(lambda: srv.health()["pool"]["in_flight"] == 1))
             second = Background(srv, SLEEP.format(secs=0.1), learner(0))
             self.assertTrue(wait_for(lambda: srv.health()["pool"]["queued"] == 1))
@@ -130,7 +130,7 @@ class PerLearnerCaps(unittest.TestCase):
 
     def test_too_many_waiting_runs_get_429(self):
         with Server("--log-level", "warn", "--client-runs", "1", "--client-queue", "1") as srv:
-            running = Background(srv, SLEEP.format(secs=1.5), learner(0))
+            running = Background(srv, SLEEP.format(secs=4), learner(0))
             self.assertTrue(wait_for(lambda: srv.health()["pool"]["in_flight"] == 1))
             waiting = Background(srv, "2+2", learner(0))
             self.assertTrue(wait_for(lambda: srv.health()["pool"]["queued"] == 1))
@@ -147,7 +147,7 @@ class PerLearnerCaps(unittest.TestCase):
         # Every request comes from 127.0.0.1, like a class behind a NAT: the
         # cookie, not the address, is the learner.
         with Server("--log-level", "warn", "--client-runs", "1", "--runs-max", "8") as srv:
-            runs = [Background(srv, SLEEP.format(secs=1.0), learner(i)) for i in range(4)]
+            runs = [Background(srv, SLEEP.format(secs=3.0), learner(i)) for i in range(4)]
             self.assertTrue(wait_for(lambda: srv.health()["pool"]["in_flight"] == 4))
             self.assertEqual(srv.health()["fairness"]["clients"], 4)
             for r in runs:
@@ -155,9 +155,11 @@ class PerLearnerCaps(unittest.TestCase):
 
     def test_runs_in_flight_are_not_limited_to_the_prefork_pool(self):
         with Server("--log-level", "warn", "--pool-size", "1", "--runs-max", "3") as srv:
-            runs = [Background(srv, SLEEP.format(secs=1.0), learner(i)) for i in range(4)]
-            self.assertTrue(wait_for(lambda: srv.health()["pool"]["queued"] == 1))
-            self.assertEqual(srv.health()["pool"]["in_flight"], 3)
+            # One child waits ready; the others are forked as runs arrive.
+            runs = [Background(srv, SLEEP.format(secs=3.0), learner(i)) for i in range(4)]
+            pool = lambda: srv.health()["pool"]  # noqa: E731
+            self.assertTrue(wait_for(lambda: (pool()["in_flight"], pool()["queued"]) == (3, 1)),
+                            pool())
             for r in runs:
                 self.assertEqual(r.join()[1]["status"], "ok")
 
