@@ -19,6 +19,7 @@
 static PyObject *runner_run;      /* new reference, kept for the process lifetime */
 static PyObject *runner_warmup;   /* new reference, kept for the process lifetime */
 static PyObject *runner_exercise; /* new reference, kept for the process lifetime */
+static PyObject *runner_prepare;  /* new reference, kept for the process lifetime */
 
 /* Imports the runner from the source compiled into this binary. Returns the
  * module (new reference) or NULL with the Python error printed to the log. */
@@ -103,7 +104,9 @@ int pyrun_init(struct pyrun_info *info)
 	runner_run = PyObject_GetAttrString(module, "run");           /* new */
 	runner_warmup = PyObject_GetAttrString(module, "warmup");     /* new */
 	runner_exercise = PyObject_GetAttrString(module, "exercise"); /* new */
-	if (!runner_run || !runner_warmup || !runner_exercise || collect_paths(module, info) < 0) {
+	runner_prepare = PyObject_GetAttrString(module, "prepare");   /* new */
+	if (!runner_run || !runner_warmup || !runner_exercise || !runner_prepare ||
+	    collect_paths(module, info) < 0) {
 		Py_DECREF(module);
 		goto python_error;
 	}
@@ -138,6 +141,14 @@ void pyrun_exercise(void)
 	PyObject *r = PyObject_CallNoArgs(runner_exercise); /* new */
 	if (!r)
 		PyErr_Clear();
+	Py_XDECREF(r);
+}
+
+void pyrun_prepare(void)
+{
+	PyObject *r = PyObject_CallNoArgs(runner_prepare); /* new */
+	if (!r)
+		PyErr_Clear(); /* run() prepares again when nothing was prepared */
 	Py_XDECREF(r);
 }
 

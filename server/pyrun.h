@@ -28,6 +28,12 @@ pid_t pyrun_fork(void);
  * inside it is cleared, never reported. */
 void pyrun_exercise(void);
 
+/* In a waiting child, before its job: does the job-independent first steps
+ * of a run (a fresh __main__, the output streams on fds 1 and 2), so the
+ * job does not wait for them. A failure is cleared; the run then does them
+ * itself. */
+void pyrun_prepare(void);
+
 /* In a child: runs setup then code, returns the run contract as JSON in a
  * malloc'd buffer the caller frees (*out, *out_len). `extra` is the lesson
  * engine's verdict request (JSON, may be empty). Returns 0, or -1 when

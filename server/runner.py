@@ -374,6 +374,21 @@ def _compile_snippet(code, filename=SNIPPET):
     return body, expr
 
 
+_prepared = []  # the __main__ module prepare() made for the next run
+
+
+def prepare():
+    """Does the steps of run() that do not depend on the job, in a waiting
+    child before the job arrives: a fresh __main__ and the output streams.
+    (The same steps, in the same order, still come before the snippet, so
+    its memory figures do not change.)"""
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    _install_streams()
+    _prepared[:] = [main]
+
+
 def run(code, setup, output_limit, extra=""):
     """Runs setup (silently) then code in a fresh __main__, and returns the run
     contract as UTF-8 JSON bytes. Never raises for anything the learner does.
@@ -385,11 +400,10 @@ def run(code, setup, output_limit, extra=""):
         "time": {"wall_ms": 0.0, "cpu_ms": 0.0},
         "python": sys.version.split()[0],
     }
-    main = types.ModuleType("__main__")
-    main.__dict__["__builtins__"] = builtins
-    sys.modules["__main__"] = main
+    if not _prepared:
+        prepare()
+    main = _prepared.pop()
     ns = main.__dict__
-    _install_streams()
     _reset_output()
     _remember_source(SNIPPET, code)
     failure = None
@@ -592,6 +606,7 @@ def exercise():
     touches (prefault.c); a child runs it itself only when that failed.
     run() puts the real tracemalloc.start back at the end of a traced run;
     a snippet's `import tracemalloc` must find _yield_trace (see warmup())."""
+    prepare()
     run(_EXERCISE, "", 1024)
     tracemalloc.start = _yield_trace
 

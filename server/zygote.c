@@ -180,6 +180,7 @@ static void child_main(int job_rd, int result_wr, int out, int err)
 #endif
 	if (!prefaulted)
 		pyrun_exercise(); /* the old way: a whole run of our own */
+	pyrun_prepare();
 
 	char *buf = NULL, *json = NULL;
 	const char *code, *setup, *extra;
