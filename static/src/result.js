@@ -167,7 +167,10 @@ export function renderRun(run, { editor, sources = [], expectRaises, collapsed =
 
 /** The panel for an API call that produced no run (busy, unreachable); its message says what to try. */
 export function renderProblem(error) {
-  const headline = { busy: 'The server is busy', network: 'No connection to the server' }[error.kind] || 'That did not work';
+  const headline =
+    error.status === 429
+      ? 'Your earlier runs come first'
+      : { busy: 'The server is busy', network: 'No connection to the server' }[error.kind] || 'That did not work';
   const element = h(
     'div',
     { class: 'run-report tone-stopped', 'data-status': `api-${error.kind}` },

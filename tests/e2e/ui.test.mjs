@@ -371,8 +371,10 @@ test("a learner over their share of runs (429) is retried, then told to wait for
     const report = step.locator('.run-report[data-status="api-busy"]');
     await report.waitFor();
     assert.equal(calls, 3, 'two retries after the first 429');
+    assert.match(await report.innerText(), /Your earlier runs come first/);
     assert.match(await report.innerText(), /You already have runs waiting/);
     page.problems = page.problems.filter((p) => !/429/.test(p)); // the browser logs the 429s
+    await shot(step, '14b-your-runs-first');
   });
 });
 
