@@ -310,7 +310,8 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		                       .extra = extra,
 		                       .extra_len = extra ? strlen(extra) : 0,
 		                       .memory_bytes = j->ctx.memory_bytes,
-		                       .client = req->client};
+		                       .client = req->client,
+		                       .never_idle = st->kind == STEP_EXPERIMENT};
 		struct run_slot *slot = malloc(sizeof *slot);
 		enum pool_submit_result rc = POOL_NOMEM;
 		if (slot && (st->kind == STEP_EXPERIMENT ? point_setup != NULL : true)) {

@@ -1,9 +1,10 @@
 /* pool.c: the pool thread. One epoll loop watches the zygote socket, the
  * result pipe of every child, pending job writes, and the wall-clock
  * deadlines; it hands queued runs to waiting children, fairly between
- * clients (fairq.h), drops runs that burn CPU to SCHED_IDLE so short runs go
- * first, and reports outcomes. All child state is touched only by this thread; `lock` guards the
- * queue and the counters other threads read. */
+ * clients (fairq.h), lowers the priority of runs that burn CPU so short runs
+ * go first (demote.h), and reports outcomes. All child state is touched only
+ * by this thread; `lock` guards the queue and the counters other threads
+ * read. */
 #include "pool.h"
 
 #include "log.h"
@@ -51,6 +52,7 @@ struct job {
 	double submitted;
 	char client[FAIRQ_KEY_MAX]; /* whose run: the fair queue's key */
 	bool dispatched;            /* popped from the queue, so counted as running */
+	bool never_idle;            /* an experiment point (run_input.never_idle) */
 };
 
 struct child {
@@ -371,6 +373,8 @@ static void check_cpu(struct pool *p, struct child *c, double now)
 		return;
 	}
 	int idle_ms = p->cfg->idle_cpu_ms;
+	if (c->job->never_idle)
+		idle_ms = 0; /* a lesson's experiment point may rightly run long */
 	enum demotion want = demote_level(used, p->cfg->demote_cpu_ms, idle_ms);
 	if (want > c->demoted) {
 		demote_apply(c->host_pid, want);
@@ -672,7 +676,10 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	p->nslots = cfg->runs_max + cfg->pool_size * 2 + 8;
 	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
 	p->result_cap = (size_t)cfg->output_bytes * 6 + (1u << 20);
-	p->queue_wait_ms = 2.0 * cfg->wall_ms + 10000.0;
+	/* A learner's runs past its share wait their turn: up to client_queue /
+	 * client_runs rounds of wall_ms each, plus slack for a busy pool. */
+	p->queue_wait_ms =
+	    ((double)cfg->client_queue / cfg->client_runs + 2.0) * cfg->wall_ms + 10000.0;
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->wake_tag.kind = TAG_WAKE;
@@ -748,6 +755,7 @@ static struct job *job_new(const struct run_input *in)
 		memcpy(at, in->extra, in->extra_len);
 	job->submitted = now_ms();
 	snprintf(job->client, sizeof job->client, "%s", in->client ? in->client : "");
+	job->never_idle = in->never_idle;
 	return job;
 }
 

@@ -193,6 +193,38 @@ class Demotion(unittest.TestCase):
             self.assertNotEqual(policy(srv.proc.pid), 5)
             self.assertEqual(hog.join()[1]["status"], "timeout")
 
+    def test_experiment_points_drop_to_nice_10_but_never_to_sched_idle(self):
+        # A lesson's experiment may rightly run long: its points stop at nice 10.
+        fixtures = os.path.join(os.path.dirname(__file__), "lessons")
+        body = json.dumps({"lesson": "points", "step": "scale",
+                           "code": "x = 0\nfor i in range(3_000_000):\n    x += i"}).encode()
+        with Server("--log-level", "warn", "--lessons-dir", fixtures, "--idle-cpu-ms", "20",
+                    "--cpu-seconds", "60", "--wall-ms", "60000") as srv:
+            answer = {}
+
+            def check():
+                status, _, raw = srv.request("POST", "/api/check", body,
+                                             {"Content-Type": "application/json",
+                                              **learner(0)}, timeout=120)
+                answer["r"] = (status, json.loads(raw))
+
+            t = threading.Thread(target=check)
+            t.start()
+            seen_nice = seen_idle = False
+            while t.is_alive():
+                tree = process_tree(srv.proc.pid)
+                seen_nice |= any(nice(p) == 10 for p in tree)
+                seen_idle |= any(policy(p) == 5 for p in tree)
+                time.sleep(0.01)
+            t.join()
+            self.assertEqual(answer["r"][0], 200, answer)
+            self.assertTrue(seen_nice, "no experiment point went to nice 10")
+            self.assertFalse(seen_idle, "an experiment point went to SCHED_IDLE")
+            self.assertEqual(srv.health()["fairness"]["idled"], 0)
+            # A plain run of the same code does go all the way down.
+            srv.run("x = 0\nfor i in range(3_000_000):\n    x += i", timeout=120)
+            self.assertEqual(srv.health()["fairness"]["idled"], 1)
+
     def test_demotion_can_be_switched_off(self):
         with Server("--log-level", "warn", "--demote-cpu-ms", "0", "--cpu-seconds", "1") as srv:
             hog = Background(srv, "while True: pass", learner(0))
