@@ -60,6 +60,8 @@ import time
 import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import MEMORY_EXAMPLE  # noqa: E402  (bench/run.py, make bench)
 
 # Honest snippets a learner types into a scratch cell (plain {"code"} runs).
 PLAIN_SNIPPETS = [
@@ -70,26 +72,7 @@ PLAIN_SNIPPETS = [
     "u = User('Amir')\nu.__dict__\n",
     "import sys\nclass A:\n    __slots__ = ('a',)\nclass B:\n    pass\n"
     "sys.getsizeof(A()), sys.getsizeof(B())\n",
-    '''import tracemalloc
-
-class RegularUser:
-    def __init__(self, name):
-        self.name = name
-
-class SlotsUser:
-    __slots__ = ("name",)
-    def __init__(self, name):
-        self.name = name
-
-def measure_peak_memory_use(f):
-    tracemalloc.start()
-    f()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak
-
-(measure_peak_memory_use(lambda: RegularUser("Amir")), measure_peak_memory_use(lambda: SlotsUser("Amir")))
-''',
+    MEMORY_EXAMPLE,  # make bench's RegularUser/SlotsUser example
     "class P:\n    __slots__ = ('x',)\n\np = P()\np.y = 1\n",  # AttributeError: status error
     "squares = {n: n * n for n in range(10)}\nprint(squares)\nsum(squares.values())\n",
 ]

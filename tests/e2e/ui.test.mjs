@@ -330,50 +330,47 @@ test('a snippet that runs too long shows that it is running, then explains the t
   });
 });
 
+/**
+ * Answers every run with `status` (and Retry-After: 0), presses Run, and
+ * checks the two retries and the panel's words; returns the step for a shot.
+ */
+async function refusedRun(page, status, error, texts) {
+  let calls = 0;
+  await page.route('**/api/run', (route) => {
+    calls += 1;
+    return route.fulfill({
+      status,
+      headers: { 'Retry-After': '0', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ error }),
+    });
+  });
+  await openLesson(page, 'points');
+  const step = stepOf(page, 'define');
+  await step.getByRole('button', { name: 'Run' }).click();
+  const report = step.locator('.run-report[data-status="api-busy"]');
+  await report.waitFor();
+  assert.equal(calls, 3, `two retries after the first ${status}`);
+  for (const text of texts) assert.match(await report.innerText(), text);
+  page.problems = page.problems.filter((p) => !p.includes(String(status))); // the browser logs them
+  return step;
+}
+
 test('a busy server (503) is retried, then explained in plain words', async () => {
   await scenario({}, async (page) => {
-    let calls = 0;
-    await page.route('**/api/run', (route) => {
-      calls += 1;
-      return route.fulfill({
-        status: 503,
-        headers: { 'Retry-After': '0', 'Content-Type': 'application/json' },
-        body: '{"error":"every runner is busy and the queue is full; try again in a moment"}',
-      });
-    });
-    await openLesson(page, 'points');
-    const step = stepOf(page, 'define');
-    await step.getByRole('button', { name: 'Run' }).click();
-    const report = step.locator('.run-report[data-status="api-busy"]');
-    await report.waitFor();
-    assert.equal(calls, 3, 'two retries after the first 503');
-    assert.match(await report.innerText(), /The server is busy/);
-    assert.match(await report.innerText(), /Wait a few seconds/);
-    page.problems = page.problems.filter((p) => !/503/.test(p)); // the browser logs the 503s
+    const step = await refusedRun(page, 503, 'every runner is busy and the queue is full; try again in a moment', [
+      /The server is busy/,
+      /Wait a few seconds/,
+    ]);
     await shot(step, '14-busy');
   });
 });
 
 test("a learner over their share of runs (429) is retried, then told to wait for their runs", async () => {
   await scenario({}, async (page) => {
-    let calls = 0;
-    await page.route('**/api/run', (route) => {
-      calls += 1;
-      return route.fulfill({
-        status: 429,
-        headers: { 'Retry-After': '0', 'Content-Type': 'application/json' },
-        body: '{"error":"you have too many runs waiting; try again when they have finished"}',
-      });
-    });
-    await openLesson(page, 'points');
-    const step = stepOf(page, 'define');
-    await step.getByRole('button', { name: 'Run' }).click();
-    const report = step.locator('.run-report[data-status="api-busy"]');
-    await report.waitFor();
-    assert.equal(calls, 3, 'two retries after the first 429');
-    assert.match(await report.innerText(), /Your earlier runs come first/);
-    assert.match(await report.innerText(), /You already have runs waiting/);
-    page.problems = page.problems.filter((p) => !/429/.test(p)); // the browser logs the 429s
+    const step = await refusedRun(page, 429, 'you have too many runs waiting; try again when they have finished', [
+      /Your earlier runs come first/,
+      /You already have runs waiting/,
+    ]);
     await shot(step, '14b-your-runs-first');
   });
 });
