@@ -52,16 +52,16 @@ import os
 import random
 import shlex
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import MEMORY_EXAMPLE  # noqa: E402  (bench/run.py, make bench)
+# make bench's memory example, its server starter and its percentile.
+from run import MEMORY_EXAMPLE, REPO, Server, log, percentile  # noqa: E402
+from run import BenchError as LoadError  # noqa: E402  (the test could not run)
 
 # Honest snippets a learner types into a scratch cell (plain {"code"} runs).
 PLAIN_SNIPPETS = [
@@ -96,25 +96,6 @@ HONEST_RUN_STATUSES = ("ok", "error")
 LIGHT_MS = 20.0
 STALE_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
                 ConnectionAbortedError)
-
-
-class LoadError(Exception):
-    """The load test could not run; the message says why."""
-
-
-def log(msg):
-    """Writes one progress line to stderr; never fails the test."""
-    print(msg, file=sys.stderr, flush=True)
-
-
-def percentile(sorted_values, p):
-    """Nearest-rank percentile of an ascending list (as bench/run.py and the
-    C client compute it); None for an empty list."""
-    n = len(sorted_values)
-    if n == 0:
-        return None
-    rank = max(1, min(n, -(-p * n // 100)))
-    return sorted_values[int(rank) - 1]
 
 
 def summary(values):
@@ -468,83 +449,6 @@ def honest_failure(r):
     return None
 
 
-class Server:
-    """A lessond started by the test: --port 0 --port-file in a temporary
-    directory, cwd the repository (static/ and lessons/ found there), its
-    log kept for the report. start() raises LoadError when it does not come
-    up; stop() never raises."""
-
-    def __init__(self, binary, extra_args):
-        self.binary = os.path.abspath(binary)
-        self.extra = extra_args
-        self.dir = tempfile.TemporaryDirectory(prefix="lessond-loadtest-")
-        self.port_file = os.path.join(self.dir.name, "port")
-        self.log_path = os.path.join(self.dir.name, "lessond.log")
-        self.argv = [self.binary, "--port", "0", "--port-file", self.port_file] + extra_args
-        self.proc = None
-        self.port = None
-
-    def start(self, timeout=30.0):
-        """Starts the server and waits for its port and a ready pool."""
-        if not os.access(self.binary, os.X_OK):
-            raise LoadError("%s is not an executable (run `make` first)" % self.binary)
-        self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv, cwd=REPO, stdin=subprocess.DEVNULL,
-                                     stdout=self.log_file, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.port is None:
-            if self.proc.poll() is not None:
-                raise LoadError("lessond exited during start-up (status %s)\n%s"
-                                % (self.proc.returncode, self.log_tail()))
-            try:
-                with open(self.port_file) as f:
-                    self.port = int(f.read().strip())
-            except (FileNotFoundError, ValueError):
-                time.sleep(0.02)
-        if self.port is None:
-            raise LoadError("lessond wrote no port file within %.0f s\n%s"
-                            % (timeout, self.log_tail()))
-        while time.monotonic() < deadline:
-            h = health("127.0.0.1", self.port)
-            if h and h.get("pool", {}).get("ready", 0) >= 1:
-                return
-            time.sleep(0.05)
-        raise LoadError("lessond's pool never became ready\n" + self.log_tail())
-
-    def alive(self):
-        """Whether the server process is still running."""
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, grace=10.0):
-        """SIGTERM, then SIGKILL to its process group after grace seconds.
-        Returns the exit code (None if it never started)."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                log("lessond did not stop within %.0f s of SIGTERM; SIGKILL" % grace)
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
-        self.log_file.close()
-        return self.proc.returncode
-
-    def log_tail(self, lines=15):
-        """The last lines of the server's log, indented; '' if unreadable."""
-        try:
-            with open(self.log_path, errors="replace") as f:
-                tail = f.read().splitlines()[-lines:]
-        except OSError:
-            return ""
-        return "lessond log (last lines):\n  " + "\n  ".join(tail)
-
-
 def health(host, port, timeout=5.0):
     """GET /api/health on a fresh connection; None when it fails."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
@@ -820,9 +724,11 @@ def main():
                 raise LoadError("--url must be http://HOST[:PORT]")
             host, port = u.hostname, u.port or 80
         else:
-            server = Server(args.lessond, shlex.split(args.server_args))
-            args.server_argv = server.argv
-            log("starting %s" % " ".join(server.argv))
+            tmp = tempfile.TemporaryDirectory(prefix="lessond-loadtest-")
+            server = Server(os.path.abspath(args.lessond), None, tmp.name,
+                            shlex.split(args.server_args))
+            args.server_argv = server.args
+            log("starting %s" % " ".join(server.args))
             server.start()
             host, port = "127.0.0.1", server.port
         args.url_used = "http://%s:%d" % (host, port)

@@ -33,6 +33,8 @@ import time
 import urllib.error
 import urllib.request
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 TRIVIAL = "1+1"
 
 MEMORY_EXAMPLE = '''import tracemalloc
@@ -73,20 +75,26 @@ def log(msg):
 
 
 class Server:
-    """One lessond process on a free port, its log in a temporary directory."""
+    """One lessond process on a free port, its log in `tmpdir`, run from the
+    repository (static/ and lessons/ are found there). Also used by
+    bench/loadtest.py. start() raises BenchError when it does not come up."""
 
     def __init__(self, binary, pool_size, tmpdir, extra_args):
         self.binary = binary
         self.port_file = os.path.join(tmpdir, "port")
         self.log_path = os.path.join(tmpdir, "lessond.log")
-        self.args = [binary, "--port", "0", "--port-file", self.port_file,
-                     "--pool-size", str(pool_size)] + extra_args
+        pool = ["--pool-size", str(pool_size)] if pool_size is not None else []
+        self.args = [binary, "--port", "0", "--port-file", self.port_file] + pool + extra_args
         self.proc = None
         self.port = None
 
     def start(self, timeout=30.0):
+        """Starts the server; waits for its port and a ready pool, and returns
+        its health."""
+        if not os.access(self.binary, os.X_OK):
+            raise BenchError("%s is not an executable (run `make` first)" % self.binary)
         self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.args, cwd=REPO, stdin=subprocess.DEVNULL,
                                      stdout=self.log_file, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -144,12 +152,16 @@ class Server:
                 self.proc.wait(grace)
             except subprocess.TimeoutExpired:
                 log("lessond did not stop within %.0f s of SIGTERM; sending SIGKILL" % grace)
-                self.proc.kill()
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)  # the zygote too
+                except ProcessLookupError:
+                    pass
                 self.proc.wait()
         self.log_file.close()
         return self.proc.returncode
 
     def log_tail(self, lines=15):
+        """The last lines of the server's log, indented; '' if unreadable."""
         try:
             with open(self.log_path, errors="replace") as f:
                 tail = f.read().splitlines()[-lines:]
@@ -222,8 +234,11 @@ def measure(servers, client, body_file, connections, requests, warmup, pause_us=
 
 
 def percentile(sorted_values, p):
-    """Nearest-rank percentile, as the C client computes it."""
+    """Nearest-rank percentile of an ascending list, as the C client computes
+    it; None for an empty list."""
     n = len(sorted_values)
+    if n == 0:
+        return None
     rank = max(1, min(n, -(-p * n // 100)))
     return sorted_values[int(rank) - 1]
 

@@ -98,8 +98,8 @@ def status_of(raw):
     return int(m.group(1)) if m else 0
 
 
-class StaticFiles(unittest.TestCase):
-    """Files from a --static-dir built for the test."""
+class StaticTreeServer(unittest.TestCase):
+    """A server whose --static-dir is a tree built for the test class."""
 
     @classmethod
     def setUpClass(cls):
@@ -111,6 +111,10 @@ class StaticFiles(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.__exit__(None, None, None)
         cls.tmp.cleanup()
+
+
+class StaticFiles(StaticTreeServer):
+    """Files from a --static-dir built for the test."""
 
     def get(self, path, method="GET", headers=None):
         return self.server.request(method, path, headers=headers)
@@ -201,19 +205,8 @@ class StaticFiles(unittest.TestCase):
         self.assertTrue(headers.get("ETag"))
 
 
-class Caching(unittest.TestCase):
+class Caching(StaticTreeServer):
     """ETag revalidation, and Cache-Control that never keeps a stale UI."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="lessond-cache-")
-        cls.root = make_static_tree(cls.tmp.name)
-        cls.server = Server("--static-dir", cls.root).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-        cls.tmp.cleanup()
 
     def test_etag_and_304(self):
         status, headers, body = self.server.request("GET", "/style.css")
