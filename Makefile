@@ -15,7 +15,7 @@ PY := /usr/bin/python3
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
 	-Wcast-qual -fno-common -Werror
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -I$(BUILD)/gen -pthread
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -Iserver -I$(BUILD)/gen -pthread
 # Debian's python3.11 is a non-PIE executable, so its malloc heap sits below
 # 1 GiB and ints made from addresses (type subclass keys, id()) need one
 # digit. Linking lessond the same way makes tracemalloc figures identical
@@ -34,12 +34,15 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-SERVER_SRC := $(wildcard server/*.c server/sandbox/*.c)
+SERVER_SRC := $(wildcard server/*.c server/*/*.c)
+SERVER_HDR := $(wildcard server/*/*.h)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
-PURE_OBJ := $(BUILD)/server/config.o $(BUILD)/server/log.o $(BUILD)/server/fairq.o \
-	$(BUILD)/server/request.o $(BUILD)/server/result.o $(BUILD)/server/static.o \
-	$(BUILD)/server/lesson_parse.o $(BUILD)/server/pyexpr.o $(BUILD)/server/learner.o \
-	$(BUILD)/server/metrics.o $(BUILD)/server/demote.o
+# The modules unit tests link: no Python, no sockets, no zygote.
+PURE_SRC := server/common/config.c server/common/log.c server/pool/fairq.c \
+	server/api/request.c server/api/result.c server/http/static.c \
+	server/lesson/lesson_parse.c server/lesson/pyexpr.c server/api/learner.c \
+	server/api/metrics.c server/pool/demote.c
+PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -50,16 +53,16 @@ all: $(BUILD)/lessond ui
 $(BUILD)/lessond: $(SERVER_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
 
-$(BUILD)/gen/runner_py.h: server/runner.py
+$(BUILD)/gen/runner_py.h: server/zygote/runner.py
 	@mkdir -p $(@D)
 	{ echo 'static const unsigned char runner_py[] = {'; \
 	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '0x00};'; echo 'static const size_t runner_py_len = sizeof runner_py - 1;'; } > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/server/pyrun.o: $(BUILD)/gen/runner_py.h
+$(BUILD)/server/zygote/pyrun.o: $(BUILD)/gen/runner_py.h
 
-$(BUILD)/%.o: %.c $(wildcard server/*.h server/sandbox/*.h)
+$(BUILD)/%.o: %.c $(SERVER_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
@@ -145,9 +148,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_NAMES := request lesson static
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iserver
-FUZZ_SRC_request := server/request.c
-FUZZ_SRC_lesson := server/lesson_parse.c server/pyexpr.c
-FUZZ_SRC_static := server/static.c
+FUZZ_SRC_request := server/api/request.c
+FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/pyexpr.c
+FUZZ_SRC_static := server/http/static.c
 FUZZ_LIBS_request = $(shell pkg-config --cflags --libs jansson 2>/dev/null)
 FUZZ_SEEDS_lesson := lessons tests/unit/fixtures/lessons tests/e2e/lessons
 .PHONY: fuzz fuzz-deps
@@ -165,14 +168,14 @@ fuzz: fuzz-deps
 build/fuzz/fuzz_request: $(FUZZ_SRC_request)
 build/fuzz/fuzz_lesson: $(FUZZ_SRC_lesson)
 build/fuzz/fuzz_static: $(FUZZ_SRC_static)
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard server/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SERVER_HDR)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*)
 
 test: test-deps
 	$(MAKE) all unit integration check-lessons hostile e2e
 
-STYLE_SRC = $(SERVER_SRC) $(wildcard server/*.h server/sandbox/*.h) $(UNIT_SRC) \
+STYLE_SRC = $(SERVER_SRC) $(SERVER_HDR) $(UNIT_SRC) \
 	$(wildcard bench/*.c tests/fuzz/*.c)
 
 check-style:

@@ -1,16 +1,16 @@
 /* main.c: lessond's entry point. Parses the configuration, starts the
  * runner pool (which starts the zygote) and the HTTP server, and shuts down
  * cleanly on SIGTERM or SIGINT. With --zygote it becomes the zygote. */
-#include "api.h"
-#include "checklessons.h"
-#include "config.h"
-#include "http.h"
-#include "learner.h"
-#include "lessons.h"
-#include "log.h"
-#include "pool.h"
-#include "static.h"
-#include "zygote.h"
+#include "api/api.h"
+#include "lesson/checklessons.h"
+#include "common/config.h"
+#include "http/http.h"
+#include "api/learner.h"
+#include "lesson/lessons.h"
+#include "common/log.h"
+#include "pool/pool.h"
+#include "http/static.h"
+#include "zygote/zygote.h"
 
 #include <limits.h>
 #include <pthread.h>

@@ -2,9 +2,9 @@
  * in the zygote; each child only calls landlock_restrict_self on it.
  * Debian 12's headers predate the network and scope ABIs, so the structures
  * are declared here at their kernel sizes. */
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
-#include "../log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* rlimits.c: resource limits with hard == soft, so learner code cannot raise them. */
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
 #include <errno.h>
 #include <sys/resource.h>

@@ -1,7 +1,7 @@
 /* sandbox.c: builds the layers once and enters them in each child. */
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
-#include "../log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <sched.h>

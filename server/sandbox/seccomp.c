@@ -3,9 +3,9 @@
  * ~600 µs to build). Anything not listed fails with EPERM so Python raises a
  * readable error; a few dangerous calls kill the process outright. A foreign
  * architecture, and x32 numbers on x86_64, kill the process. */
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
-#include "../log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>

@@ -12,9 +12,9 @@
  *     leading or trailing blank lines;
  *   - lesson_setup_for(i) is a prefix of lesson_setup_for(i + 1);
  *   - lesson_free leaves the lesson zeroed. */
-#include "lesson.h"
+#include "lesson/lesson.h"
 
-#include "pyexpr.h"
+#include "lesson/pyexpr.h"
 
 #include <ctype.h>
 #include <stdint.h>

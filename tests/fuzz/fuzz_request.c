@@ -13,7 +13,7 @@
  *   - failure: 400 or 413, a non-empty NUL-terminated sentence in err that is
  *     valid UTF-8 (api.c puts it in {"error": ...}, and jansson refuses
  *     invalid UTF-8), and nothing left in the request (leaks: LeakSanitizer). */
-#include "request.h"
+#include "api/request.h"
 
 #include <jansson.h>
 #include <stdbool.h>

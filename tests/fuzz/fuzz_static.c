@@ -27,7 +27,7 @@
  *     and a '/', and is a real path: realpath(result) is itself;
  *   - the path has no ".." segment;
  *   - the three spellings of the root agree (same answer, same file). */
-#include "static.h"
+#include "http/static.h"
 
 #include <ftw.h>
 #include <limits.h>

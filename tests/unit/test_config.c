@@ -1,6 +1,6 @@
 /* test_config.c: config_parse and config_usage (defaults, environment, flags, errors). */
-#include "config.h"
-#include "log.h"
+#include "common/config.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stddef.h>

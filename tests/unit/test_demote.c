@@ -1,5 +1,5 @@
 /* test_demote.c: the CPU-use policy and the /proc plumbing behind it. */
-#include "demote.h"
+#include "pool/demote.h"
 
 #include <sched.h>
 #include <signal.h>

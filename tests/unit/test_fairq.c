@@ -1,5 +1,5 @@
 /* test_fairq.c: the run queue that is fair between clients. */
-#include "fairq.h"
+#include "pool/fairq.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* test_learner.c: the learner cookie that keys fairness. */
-#include "learner.h"
+#include "api/learner.h"
 
 #include <stdarg.h>
 #include <stddef.h>

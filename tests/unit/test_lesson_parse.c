@@ -4,7 +4,7 @@
  * (default tests/unit/fixtures/lessons, relative to the repo root) into
  * buffers of exactly their size, with no NUL after the text, so reading past
  * the end shows up under ASan. */
-#include "lesson.h"
+#include "lesson/lesson.h"
 
 #include <stdarg.h>
 #include <stddef.h>

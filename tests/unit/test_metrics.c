@@ -1,5 +1,5 @@
 /* test_metrics.c: the Prometheus text behind GET /metrics. */
-#include "metrics.h"
+#include "api/metrics.h"
 
 #include <stdarg.h>
 #include <stddef.h>

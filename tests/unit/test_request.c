@@ -1,5 +1,5 @@
 /* test_request.c: run_request_parse, the POST /api/run body validator. */
-#include "request.h"
+#include "api/request.h"
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* test_result.c: result_from_outcome, from a child's outcome to the run contract. */
-#include "result.h"
-#include "protocol.h"
+#include "api/result.h"
+#include "common/protocol.h"
 
 #include <stdarg.h>
 #include <stddef.h>

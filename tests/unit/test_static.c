@@ -1,5 +1,5 @@
 /* test_static.c: static_resolve (path confinement) and static_mime. */
-#include "static.h"
+#include "http/static.h"
 
 #include <stdarg.h>
 #include <stddef.h>

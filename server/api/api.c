@@ -1,0 +1,339 @@
+/* api.c: handlers of the JSON API. */
+#include "api/api.h"
+
+#include "api/check.h"
+#include "pool/fairq.h"
+#include "api/learner.h"
+#include "lesson/lessons.h"
+#include "api/metrics.h"
+#include "api/request.h"
+#include "api/result.h"
+#include "sandbox/sandbox.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sets resp to the compact JSON of `value` (takes ownership of value). */
+static void json_response(struct http_response *resp, int status, json_t *value)
+{
+	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(value);
+	if (!text) {
+		text = strdup("{\"error\":\"out of memory\"}");
+		status = 500;
+	}
+	resp->status = status;
+	resp->body = text;
+	resp->body_len = text ? strlen(text) : 0;
+	resp->content_type = "application/json";
+	resp->cache = "no-store";
+}
+
+void api_error(struct http_response *resp, int status, const char *message)
+{
+	/* Messages may quote the request (jansson's errors do), possibly cut
+	 * inside a character; JSON strings must be valid UTF-8. */
+	char safe[1024];
+	snprintf(safe, sizeof safe, "%s", message);
+	utf8_scrub(safe);
+	json_response(resp, status, json_pack("{s:s}", "error", safe));
+}
+
+/* What a run callback needs: where to answer and how to word limits. */
+struct run_call {
+	struct http_exchange *ex;
+	struct result_context ctx;
+	char python[32];
+};
+
+/* Pool callback: turns the outcome into the contract and resumes the request. */
+static void run_done(void *user, const struct pool_outcome *outcome)
+{
+	struct run_call *call = user;
+	call->ctx.python = call->python;
+	json_t *r = result_from_outcome(outcome, &call->ctx); /* new */
+	struct http_response *resp = http_exchange_response(call->ex);
+	const char *status = json_string_value(json_object_get(r, "status"));
+	snprintf(resp->note, sizeof resp->note, "%s", status ? status : "?");
+	metrics_run(status, outcome->wall_ms + outcome->queue_ms);
+	json_response(resp, 200, r);
+	http_complete(call->ex);
+	free(call);
+}
+
+static enum handler_result handle_run(struct api *api, const struct http_request *req,
+                                      struct http_response *resp, struct http_exchange *ex)
+{
+	char err[256];
+	struct run_request run;
+	int status = run_request_parse(req->body, req->body_len, api->cfg->source_bytes, &run, err,
+	                               sizeof err);
+	if (status) {
+		api_error(resp, status, err);
+		return HANDLER_DONE;
+	}
+	struct run_call *call = calloc(1, sizeof *call);
+	if (!call) {
+		run_request_free(&run);
+		api_error(resp, 500, "out of memory");
+		return HANDLER_DONE;
+	}
+	struct pool_stats st;
+	pool_stats(api->pool, &st);
+	call->ex = ex;
+	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
+	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
+	memcpy(call->python, st.python, sizeof call->python);
+	char client[FAIRQ_KEY_MAX];
+	learner_client_key(req->learner, req->client, client, sizeof client);
+	struct run_input in = {.code = run.code,
+	                       .code_len = run.code_len,
+	                       .setup = run.setup,
+	                       .setup_len = run.setup_len,
+	                       .memory_bytes = api->cfg->memory_bytes,
+	                       .client = client};
+	if (*run.lesson) { /* the setup of a lesson step stays on the server */
+		const struct lesson *l = lessons_find(api->lessons, run.lesson);
+		int index = l ? lessons_step_index(l, run.step) : -1;
+		if (index < 0) {
+			run_request_free(&run);
+			free(call);
+			api_error(resp, 404, "no such lesson step");
+			return HANDLER_DONE;
+		}
+		in.setup = lessons_setup(api->lessons, l, (size_t)index);
+		in.setup_len = strlen(in.setup);
+	}
+	enum pool_submit_result rc = pool_submit(api->pool, &in, run_done, call);
+	run_request_free(&run);
+	if (rc == POOL_QUEUED)
+		return HANDLER_PENDING;
+	free(call);
+	if (rc == POOL_NOMEM) {
+		api_error(resp, 500, "out of memory");
+		return HANDLER_DONE;
+	}
+	if (rc == POOL_CLIENT_FULL)
+		api_error(resp, 429,
+		          "you have too many runs waiting; try again when they have finished");
+	else
+		api_error(resp, 503,
+		          rc == POOL_FULL
+		              ? "every runner is busy and the queue is full; try again in a moment"
+		              : "the server is shutting down");
+	resp->retry_after = 1;
+	return HANDLER_DONE;
+}
+
+/* GET /api/health: Python version, sandbox layers, pool state and limits. */
+static enum handler_result handle_health(struct api *api, struct http_response *resp)
+{
+	struct pool_stats st;
+	pool_stats(api->pool, &st);
+	json_t *layers = json_object();
+	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1)
+		json_object_set_new(layers, sandbox_layer_name(bit),
+		                    json_string(st.layers & bit ? "active" : "unavailable"));
+	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
+	json_t *body = json_pack(
+	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
+	    "s:{s:i, s:i, s:I, s:I, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:I, s:I, s:I}}",
+	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
+	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
+	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
+	    st.in_flight, "queued", (json_int_t)st.queued, "queue_max", (json_int_t)st.queue_max,
+	    "zygote_pid", (int)st.zygote_pid, "zygote_restarts", (json_int_t)st.zygote_restarts,
+	    "runs", (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
+	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes,
+	    "experiment_memory_bytes", (json_int_t)api->cfg->experiment_memory_bytes,
+	    "output_bytes", (json_int_t)api->cfg->output_bytes, "source_bytes",
+	    (json_int_t)api->cfg->source_bytes, "fairness", "runs_max", st.runs_max, "client_runs",
+	    api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms, "idle_cpu_ms",
+	    api->cfg->idle_cpu_ms, "clients", (json_int_t)st.clients, "demoted",
+	    (json_int_t)st.demoted, "idled", (json_int_t)st.idled);
+	json_response(resp, 200, body);
+	return HANDLER_DONE;
+}
+
+/* Copies a prebuilt JSON body into the response. */
+static enum handler_result static_json(struct http_response *resp, const char *json)
+{
+	resp->status = 200;
+	resp->body = strdup(json);
+	resp->body_len = resp->body ? strlen(json) : 0;
+	resp->content_type = "application/json";
+	resp->cache = "no-cache";
+	if (!resp->body)
+		api_error(resp, 500, "out of memory");
+	return HANDLER_DONE;
+}
+
+/* Check callback: hands the answer to the waiting request. */
+static void check_done(void *user, int status, json_t *body)
+{
+	struct http_exchange *ex = user;
+	json_response(http_exchange_response(ex), status, body);
+	http_complete(ex);
+}
+
+/* Reads an optional string member; false when present with another type. */
+static bool optional_string(json_t *obj, const char *key, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = json_string_value(v);
+	return !v || json_is_null(v) || json_is_string(v);
+}
+
+/* Parses {"lesson", "step", "answer"|"code"} (a new reference through *root,
+ * which owns the strings). Returns 0 or an HTTP status with err filled. */
+static int parse_check(const struct http_request *req, long source_limit, json_t **root,
+                       struct check_request *out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	*root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*root || !json_is_object(*root)) {
+		snprintf(err, errlen,
+		         "the body must be a JSON object like {\"lesson\": ..., \"step\": ...}%s%s",
+		         *root ? "" : ": ", *root ? "" : jerr.text);
+		return 400;
+	}
+	if (!optional_string(*root, "lesson", &out->lesson) ||
+	    !optional_string(*root, "step", &out->step) ||
+	    !optional_string(*root, "answer", &out->answer) ||
+	    !optional_string(*root, "code", &out->code)) {
+		snprintf(err, errlen, "lesson, step, answer and code must be strings");
+		return 400;
+	}
+	const char *texts[2] = {out->answer, out->code};
+	for (int i = 0; i < 2; i++)
+		if (texts[i] && (long)strlen(texts[i]) > source_limit) {
+			snprintf(err, errlen, "the %s is longer than %ld bytes",
+			         i ? "code" : "answer", source_limit);
+			return 413;
+		}
+	return 0;
+}
+
+static enum handler_result handle_check(struct api *api, const struct http_request *req,
+                                        struct http_response *resp, struct http_exchange *ex)
+{
+	char err[256];
+	json_t *root = NULL;
+	struct check_request creq = {0};
+	char client[FAIRQ_KEY_MAX];
+	learner_client_key(req->learner, req->client, client, sizeof client);
+	creq.client = client;
+	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
+	if (!status)
+		status = check_start(api->pool, api->lessons, api->cfg, &creq, check_done, ex, err,
+		                     sizeof err);
+	json_decref(root);
+	if (!status)
+		return HANDLER_PENDING;
+	api_error(resp, status, err);
+	if (status == 503 || status == 429)
+		resp->retry_after = 1;
+	return HANDLER_DONE;
+}
+
+/* POST /api/solution {"lesson", "step"}: a goal's solution, on request. */
+static enum handler_result handle_solution(struct api *api, const struct http_request *req,
+                                           struct http_response *resp)
+{
+	char err[256];
+	json_t *root = NULL;
+	struct check_request creq = {0};
+	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
+	const struct lesson *l =
+	    status ? NULL : lessons_find(api->lessons, creq.lesson ? creq.lesson : "");
+	int index = l && creq.step ? lessons_step_index(l, creq.step) : -1;
+	json_decref(root);
+	if (status) {
+		api_error(resp, status, err);
+	} else if (index < 0) {
+		api_error(resp, 404, "no such lesson step");
+	} else if (l->steps[index].kind != STEP_GOAL) {
+		api_error(resp, 400, "only goals have solutions");
+	} else {
+		json_response(resp, 200, json_pack("{s:s}", "solution", l->steps[index].solution));
+	}
+	return HANDLER_DONE;
+}
+
+enum handler_result api_metrics(void *ctx, const struct http_request *req,
+                                struct http_response *resp)
+{
+	struct api *api = ctx;
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		api_error(resp, 405, "method not allowed on this route");
+		resp->allow = "GET, HEAD";
+		return HANDLER_DONE;
+	}
+	struct pool_stats st;
+	pool_stats(api->pool, &st);
+	size_t len;
+	char *text = metrics_render(&st, LAYER_COUNT, sandbox_layer_name, &len);
+	if (!text) {
+		api_error(resp, 500, "out of memory");
+		return HANDLER_DONE;
+	}
+	resp->status = 200;
+	resp->body = text;
+	resp->body_len = len;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->cache = "no-store";
+	return HANDLER_DONE;
+}
+
+/* Answers 405 with the methods the route allows. */
+static enum handler_result wrong_method(struct http_response *resp, const char *allow)
+{
+	api_error(resp, 405, "method not allowed on this route");
+	resp->allow = allow;
+	return HANDLER_DONE;
+}
+
+enum handler_result api_handle(void *ctx, const struct http_request *req,
+                               struct http_response *resp, struct http_exchange *ex)
+{
+	struct api *api = ctx;
+	if (strcmp(req->path, "/api/run") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return wrong_method(resp, "POST");
+		return handle_run(api, req, resp, ex);
+	}
+	if (strcmp(req->path, "/api/health") == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return wrong_method(resp, "GET, HEAD");
+		return handle_health(api, resp);
+	}
+	if (strcmp(req->path, "/api/lessons") == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return wrong_method(resp, "GET, HEAD");
+		return static_json(resp, lessons_index_json(api->lessons));
+	}
+	if (strncmp(req->path, "/api/lessons/", 13) == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return wrong_method(resp, "GET, HEAD");
+		const char *json = lessons_detail_json(api->lessons, req->path + 13);
+		if (!json) {
+			api_error(resp, 404, "no such lesson");
+			return HANDLER_DONE;
+		}
+		return static_json(resp, json);
+	}
+	if (strcmp(req->path, "/api/check") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return wrong_method(resp, "POST");
+		return handle_check(api, req, resp, ex);
+	}
+	if (strcmp(req->path, "/api/solution") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return wrong_method(resp, "POST");
+		return handle_solution(api, req, resp);
+	}
+	api_error(resp, 404, "no such API route");
+	return HANDLER_DONE;
+}

@@ -1,0 +1,205 @@
+/* metrics.c: the counters behind GET /metrics (see metrics.h). Label values
+ * come from fixed tables, so a client cannot grow them. */
+#include "api/metrics.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const routes[] = {"run",    "check",   "solution",  "health", "lessons",
+                                     "lesson", "metrics", "api_other", "static"};
+#define NROUTES (sizeof routes / sizeof *routes)
+#define NSTATUS 600 /* HTTP statuses 0..599; others count as 0 */
+
+static const char *const run_statuses[] = {"ok",           "error",   "timeout", "memory_limit",
+                                           "output_limit", "crashed", "other"};
+#define NRUNSTATUS (sizeof run_statuses / sizeof *run_statuses)
+
+/* Upper bounds of the run latency buckets, in seconds (+Inf is implied). */
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define NBUCKETS (sizeof buckets / sizeof *buckets)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long requests[NROUTES][NSTATUS];
+static unsigned long runs_by_status[NRUNSTATUS];
+static unsigned long run_buckets[NBUCKETS + 1]; /* per bucket, not cumulative; last is +Inf */
+static double run_seconds_sum;
+static unsigned long run_count;
+
+const char *metrics_route(const char *path)
+{
+	static const struct {
+		const char *path;
+		const char *route;
+	} exact[] = {{"/api/run", "run"},           {"/api/check", "check"},
+	             {"/api/solution", "solution"}, {"/api/health", "health"},
+	             {"/api/lessons", "lessons"},   {"/metrics", "metrics"}};
+	if (!path)
+		return "static";
+	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+		if (strcmp(path, exact[i].path) == 0)
+			return exact[i].route;
+	if (strncmp(path, "/api/lessons/", 13) == 0)
+		return "lesson";
+	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
+		return "api_other";
+	return "static";
+}
+
+void metrics_request(const char *path, int status)
+{
+	const char *route = metrics_route(path);
+	size_t r = 0;
+	while (r < NROUTES - 1 && strcmp(routes[r], route) != 0)
+		r++;
+	pthread_mutex_lock(&lock);
+	requests[r][status >= 0 && status < NSTATUS ? status : 0]++;
+	pthread_mutex_unlock(&lock);
+}
+
+void metrics_run(const char *status, double ms)
+{
+	size_t s = 0;
+	while (s < NRUNSTATUS - 1 && (!status || strcmp(run_statuses[s], status) != 0))
+		s++;
+	double secs = ms > 0 ? ms / 1000.0 : 0;
+	size_t b = 0;
+	while (b < NBUCKETS && secs > buckets[b])
+		b++;
+	pthread_mutex_lock(&lock);
+	runs_by_status[s]++;
+	run_buckets[b]++;
+	run_seconds_sum += secs;
+	run_count++;
+	pthread_mutex_unlock(&lock);
+}
+
+void metrics_reset(void)
+{
+	pthread_mutex_lock(&lock);
+	memset(requests, 0, sizeof requests);
+	memset(runs_by_status, 0, sizeof runs_by_status);
+	memset(run_buckets, 0, sizeof run_buckets);
+	run_seconds_sum = 0;
+	run_count = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+/* A growing text buffer; `failed` sticks once memory runs out. */
+struct text {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+/* Appends formatted text. */
+__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+{
+	for (int attempt = 0; attempt < 2 && !t->failed; attempt++) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0,
+		                  fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = 1;
+			return;
+		}
+		if (t->buf && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = t->cap ? t->cap : 4096;
+		while (cap <= t->len + (size_t)n)
+			cap *= 2;
+		char *nb = realloc(t->buf, cap);
+		if (!nb) {
+			t->failed = 1;
+			return;
+		}
+		t->buf = nb;
+		t->cap = cap;
+	}
+}
+
+/* Writes a HELP and TYPE header. */
+static void header(struct text *t, const char *name, const char *type, const char *help)
+{
+	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Writes one unlabelled gauge. */
+static void gauge(struct text *t, const char *name, const char *help, double value)
+{
+	header(t, name, "gauge", help);
+	put(t, "%s %.17g\n", name, value);
+}
+
+char *metrics_render(const struct pool_stats *st, unsigned nlayers,
+                     metrics_layer_name_fn layer_name, size_t *len)
+{
+	struct text t = {0};
+	unsigned long by_status[NRUNSTATUS], bucket_copy[NBUCKETS + 1], count;
+	double sum;
+	pthread_mutex_lock(&lock);
+	memcpy(by_status, runs_by_status, sizeof by_status);
+	memcpy(bucket_copy, run_buckets, sizeof bucket_copy);
+	count = run_count;
+	sum = run_seconds_sum;
+	header(&t, "lessond_http_requests_total", "counter",
+	       "HTTP requests answered, by route and status code.");
+	for (size_t r = 0; r < NROUTES; r++)
+		for (int s = 0; s < NSTATUS; s++)
+			if (requests[r][s])
+				put(&t,
+				    "lessond_http_requests_total{route=\"%s\",code=\"%d\"} %lu\n",
+				    routes[r], s, requests[r][s]);
+	pthread_mutex_unlock(&lock);
+
+	header(&t, "lessond_runs_total", "counter", "Runs finished, by the status of the result.");
+	for (size_t s = 0; s < NRUNSTATUS; s++)
+		put(&t, "lessond_runs_total{status=\"%s\"} %lu\n", run_statuses[s], by_status[s]);
+
+	header(&t, "lessond_run_duration_seconds", "histogram",
+	       "Time from a run's submission to its answer, queueing included.");
+	unsigned long cumulative = 0;
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		cumulative += bucket_copy[b];
+		put(&t, "lessond_run_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[b],
+		    cumulative);
+	}
+	put(&t, "lessond_run_duration_seconds_bucket{le=\"+Inf\"} %lu\n", count);
+	put(&t, "lessond_run_duration_seconds_sum %.9g\n", sum);
+	put(&t, "lessond_run_duration_seconds_count %lu\n", count);
+
+	gauge(&t, "lessond_queue_depth", "Runs waiting for a child.", (double)st->queued);
+	gauge(&t, "lessond_queue_max", "Runs that may wait before 503.", (double)st->queue_max);
+	gauge(&t, "lessond_pool_size", "Children kept forked and waiting.", st->pool_size);
+	gauge(&t, "lessond_pool_ready", "Children waiting for a run now.", st->ready);
+	gauge(&t, "lessond_runs_in_flight", "Children running a run now.", st->in_flight);
+	gauge(&t, "lessond_runs_max", "Runs allowed in flight at once.", st->runs_max);
+	gauge(&t, "lessond_clients_active", "Clients with runs queued or running.",
+	      (double)st->clients);
+	header(&t, "lessond_zygote_restarts_total", "counter", "Times the zygote was restarted.");
+	put(&t, "lessond_zygote_restarts_total %u\n", st->zygote_restarts);
+	header(&t, "lessond_runs_demoted_total", "counter",
+	       "Runs dropped to nice 10 for using more CPU than --demote-cpu-ms.");
+	put(&t, "lessond_runs_demoted_total %lu\n", st->demoted);
+	header(&t, "lessond_runs_idled_total", "counter",
+	       "Runs dropped to SCHED_IDLE for using more CPU than --idle-cpu-ms.");
+	put(&t, "lessond_runs_idled_total %lu\n", st->idled);
+	header(&t, "lessond_sandbox_layer_active", "gauge",
+	       "1 when a sandbox layer is active in every run, 0 when unavailable.");
+	for (unsigned i = 0; i < nlayers; i++)
+		put(&t, "lessond_sandbox_layer_active{layer=\"%s\"} %d\n", layer_name(1u << i),
+		    (st->layers >> i) & 1u ? 1 : 0);
+	if (t.failed) {
+		free(t.buf);
+		return NULL;
+	}
+	*len = t.len;
+	return t.buf;
+}

@@ -1,0 +1,147 @@
+/* request.c: POST /api/run bodies: JSON, types, sizes, NUL bytes. */
+#include "api/request.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies the string field `key` of obj into *dst (malloc'd). `required`
+ * says whether absence is an error; null counts as absent. Returns 0 or an
+ * HTTP status with err filled. */
+static int take_string(json_t *obj, const char *key, int required, long limit, char **dst,
+                       size_t *dst_len, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key); /* borrowed */
+	*dst = NULL;
+	*dst_len = 0;
+	if (!v || json_is_null(v)) {
+		if (required) {
+			snprintf(err, errlen, "'%s' is missing: send {\"%s\": \"...\"}", key, key);
+			return 400;
+		}
+		*dst = strdup("");
+		return *dst ? 0 : 500;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "'%s' must be a string", key);
+		return 400;
+	}
+	size_t len = json_string_length(v);
+	const char *s = json_string_value(v);
+	if (memchr(s, '\0', len)) {
+		snprintf(err, errlen,
+		         "'%s' contains a NUL byte (\\u0000), which Python source cannot hold",
+		         key);
+		return 400;
+	}
+	if ((long)len > limit) {
+		snprintf(err, errlen, "'%s' is %zu bytes; the limit is %ld bytes", key, len, limit);
+		return 413;
+	}
+	*dst = malloc(len + 1);
+	if (!*dst)
+		return 500;
+	memcpy(*dst, s, len + 1);
+	*dst_len = len;
+	return 0;
+}
+
+/* Length (1 to 4) of the well-formed UTF-8 sequence at s, or 0 (a stray or
+ * cut-off byte, an overlong form, a surrogate, above U+10FFFF). */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	unsigned cp, min;
+	size_t n;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1fu, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0fu, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07u, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
+void utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_seq_len(p);
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+}
+
+int run_request_parse(const char *body, size_t len, long source_limit, struct run_request *out,
+                      char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (len == 0) {
+		snprintf(err, errlen, "the body is empty: send {\"code\": \"...\"}");
+		return 400;
+	}
+	json_error_t jerr;
+	json_t *root =
+	    json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr); /* new */
+	if (!root) {
+		snprintf(err, errlen,
+		         "the body is not valid JSON (UTF-8): %s at line %d, column %d", jerr.text,
+		         jerr.line, jerr.column);
+		/* jansson's text quotes the body near the error, possibly cut
+		 * inside a character; err goes back in a JSON string. */
+		if (errlen)
+			utf8_scrub(err);
+		return 400;
+	}
+	int status = 0;
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "the body must be a JSON object like {\"code\": \"...\"}");
+		status = 400;
+	}
+	if (!status)
+		status = take_string(root, "code", 1, source_limit, &out->code, &out->code_len, err,
+		                     errlen);
+	if (!status)
+		status = take_string(root, "setup", 0, source_limit, &out->setup, &out->setup_len,
+		                     err, errlen);
+	size_t ignored;
+	if (!status)
+		status = take_string(root, "lesson", 0, 256, &out->lesson, &ignored, err, errlen);
+	if (!status)
+		status = take_string(root, "step", 0, 256, &out->step, &ignored, err, errlen);
+	if (!status && (!*out->lesson != !*out->step)) {
+		snprintf(err, errlen, "'lesson' and 'step' go together");
+		status = 400;
+	}
+	if (!status && *out->lesson && out->setup_len) {
+		snprintf(err, errlen, "send either 'setup' or 'lesson' and 'step', not both");
+		status = 400;
+	}
+	json_decref(root);
+	if (status) {
+		if (status == 500)
+			snprintf(err, errlen, "out of memory");
+		run_request_free(out);
+	}
+	return status;
+}
+
+void run_request_free(struct run_request *req)
+{
+	free(req->code);
+	free(req->setup);
+	free(req->lesson);
+	free(req->step);
+	memset(req, 0, sizeof *req);
+}

@@ -1,0 +1,362 @@
+/* lessons.c: loading the course, rendering Markdown once, and the JSON the
+ * lesson endpoints serve from memory. */
+#include "lesson/lessons.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <md4c-html.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define LESSON_FILE_MAX (1 << 20)
+
+struct entry {
+	struct lesson lesson;
+	char *detail_json; /* owned */
+	char **setups;     /* owned: one per step */
+};
+
+struct lessons {
+	struct entry *entries;
+	size_t len;
+	char *index_json; /* owned */
+};
+
+/* md4c output callback: appends to a growing string. */
+struct html_out {
+	char *data;
+	size_t len, cap;
+	int failed;
+};
+
+static void html_append(const MD_CHAR *text, MD_SIZE size, void *user)
+{
+	struct html_out *o = user;
+	if (o->failed)
+		return;
+	if (o->len + size + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 1024;
+		while (cap < o->len + size + 1)
+			cap *= 2;
+		char *nd = realloc(o->data, cap);
+		if (!nd) {
+			o->failed = 1;
+			return;
+		}
+		o->data = nd;
+		o->cap = cap;
+	}
+	memcpy(o->data + o->len, text, size);
+	o->len += size;
+	o->data[o->len] = '\0';
+}
+
+/* Renders Markdown to HTML (new JSON string). Raw HTML in lessons is not
+ * passed through: lessons render as text, safe under a strict CSP. */
+static json_t *render(const char *markdown)
+{
+	struct html_out o = {0};
+	unsigned flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML;
+	if (md_html(markdown, (MD_SIZE)strlen(markdown), html_append, &o, flags, 0) != 0 ||
+	    o.failed) {
+		free(o.data);
+		return NULL;
+	}
+	json_t *s = json_string(o.data ? o.data : "");
+	free(o.data);
+	return s;
+}
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer. */
+static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s:1: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(LESSON_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, LESSON_FILE_MAX + 1, f) : 0;
+	fclose(f);
+	if (!buf || n > LESSON_FILE_MAX) {
+		snprintf(err, errlen, "%s:1: %s", path,
+		         buf ? "the file is larger than 1 MiB" : "out of memory");
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The public JSON of one step: what the browser may see. Hidden checks,
+ * solutions, declared answers, explanations and the setup (which may hold
+ * an earlier goal's solution) stay on the server: the browser runs a step
+ * with {"lesson", "step"} and the server supplies the setup. */
+static json_t *step_json(const struct step *st)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:o*, s:b}", "id", st->id, "kind", step_kind_name(st->kind),
+	              "code", st->code, "html", render(st->prose), "chain", st->chain);
+	if (!o)
+		return NULL;
+	if (st->raises)
+		json_object_set_new(o, "raises", json_string(st->raises));
+	if (st->kind == STEP_GOAL) {
+		json_t *hints = json_array();
+		for (size_t i = 0; i < st->hints.len; i++)
+			json_array_append_new(hints, json_string(st->hints.items[i].text));
+		json_object_set_new(o, "hints", hints);
+		json_object_set_new(o, "checks", json_integer((json_int_t)st->checks.len));
+	}
+	if (st->kind == STEP_EXPERIMENT) {
+		json_t *variants = json_array(), *sizes = json_array();
+		for (size_t i = 0; i < st->variants.len; i++)
+			json_array_append_new(
+			    variants, json_pack("{s:s, s:s}", "name", st->variants.items[i].label,
+			                        "code", st->variants.items[i].text));
+		for (size_t i = 0; i < st->nsizes; i++)
+			json_array_append_new(sizes, json_integer(st->sizes[i]));
+		json_object_set_new(o, "variants", variants);
+		json_object_set_new(o, "sizes", sizes);
+	}
+	return o;
+}
+
+/* Builds one lesson's setups and GET /api/lessons/{id} body. */
+static int entry_build(struct entry *e, char *err, size_t errlen)
+{
+	const struct lesson *l = &e->lesson;
+	e->setups = calloc(l->nsteps ? l->nsteps : 1, sizeof *e->setups);
+	json_t *steps = json_array();
+	json_t *builds = json_array();
+	for (size_t i = 0; e->setups && steps && i < l->nsteps; i++) {
+		e->setups[i] = lesson_setup_for(l, i);
+		json_t *sj = e->setups[i] ? step_json(&l->steps[i]) : NULL;
+		if (!sj || json_array_append_new(steps, sj)) {
+			json_decref(steps);
+			steps = NULL;
+		}
+	}
+	for (size_t i = 0; builds && i < l->nbuilds_on; i++)
+		json_array_append_new(builds, json_string(l->builds_on[i]));
+	json_t *d = steps && builds
+	                ? json_pack("{s:s, s:s, s:s, s:i, s:O, s:o*, s:o*, s:O}", "id", l->id,
+	                            "title", l->title, "summary", l->summary, "order", l->order,
+	                            "builds_on", builds, "html", render(l->intro), "outro_html",
+	                            render(l->outro), "steps", steps)
+	                : NULL;
+	json_decref(steps);
+	json_decref(builds);
+	e->detail_json = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	if (!e->detail_json) {
+		snprintf(err, errlen, "%s:1: cannot render the lesson (out of memory?)", l->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* qsort order of the course: `order`, then id. */
+static int by_order(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->lesson.order != y->lesson.order)
+		return x->lesson.order < y->lesson.order ? -1 : 1;
+	return strcmp(x->lesson.id, y->lesson.id);
+}
+
+/* qsort order of file names. */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists *.md files of dir (except README.md), sorted. Returns the count or
+ * -1 with err set; *names is malloc'd with malloc'd items. */
+static int list_lessons(const char *dir, char ***names, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		snprintf(err, errlen, "%s: cannot open the lessons directory: %s", dir,
+		         strerror(errno));
+		return -1;
+	}
+	int n = 0, cap = 0;
+	*names = NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 4 || strcmp(de->d_name + len - 3, ".md") ||
+		    !strcmp(de->d_name, "README.md") || de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **nn = realloc(*names, (size_t)cap * sizeof *nn);
+			if (!nn)
+				break;
+			*names = nn;
+		}
+		size_t plen = strlen(dir) + len + 2;
+		(*names)[n] = malloc(plen);
+		if (!(*names)[n])
+			break;
+		snprintf((*names)[n++], plen, "%s/%s", dir, de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(*names, (size_t)n, sizeof **names, by_name);
+	return n;
+}
+
+/* Checks ids are unique across the course and builds_on names real lessons. */
+static int course_check(struct lessons *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->len; i++) {
+		const struct lesson *l = &c->entries[i].lesson;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l->id, c->entries[j].lesson.id)) {
+				snprintf(err, errlen, "%s:2: duplicate lesson id '%s' (also in %s)",
+				         l->file, l->id, c->entries[j].lesson.file);
+				return -1;
+			}
+		for (size_t b = 0; b < l->nbuilds_on; b++) {
+			bool found = false;
+			for (size_t j = 0; j < c->len; j++)
+				found |= !strcmp(l->builds_on[b], c->entries[j].lesson.id);
+			if (!found) {
+				snprintf(err, errlen,
+				         "%s:2: builds_on names '%s', which is no lesson", l->file,
+				         l->builds_on[b]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Builds GET /api/lessons. */
+static int index_build(struct lessons *c)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < c->len; i++) {
+		const struct lesson *l = &c->entries[i].lesson;
+		json_array_append_new(list,
+		                      json_pack("{s:s, s:s, s:s, s:i, s:I}", "id", l->id, "title",
+		                                l->title, "summary", l->summary, "order", l->order,
+		                                "steps", (json_int_t)l->nsteps));
+	}
+	json_t *root = list ? json_pack("{s:o}", "lessons", list) : NULL;
+	c->index_json = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	return c->index_json ? 0 : -1;
+}
+
+struct lessons *lessons_load(const char *dir, char *err, size_t errlen)
+{
+	char **names = NULL;
+	int n = list_lessons(dir, &names, err, errlen);
+	struct lessons *c = n < 0 ? NULL : calloc(1, sizeof *c);
+	if (c && n > 0)
+		c->entries = calloc((size_t)n, sizeof *c->entries);
+	int rc = c && (n == 0 || c->entries) ? 0 : -1;
+	if (rc && n >= 0)
+		snprintf(err, errlen, "%s: out of memory", dir);
+	for (int i = 0; !rc && i < n; i++) {
+		size_t len;
+		char *text = read_text(names[i], &len, err, errlen);
+		rc = text ? lesson_parse(names[i], text, len, &c->entries[i].lesson, err, errlen)
+		          : -1;
+		free(text);
+		if (!rc)
+			c->len++;
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && c->len)
+		qsort(c->entries, c->len, sizeof *c->entries, by_order);
+	if (!rc)
+		rc = course_check(c, err, errlen);
+	for (size_t i = 0; !rc && i < c->len; i++)
+		rc = entry_build(&c->entries[i], err, errlen);
+	if (!rc && index_build(c) < 0) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		rc = -1;
+	}
+	if (rc) {
+		lessons_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void lessons_free(struct lessons *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->len; i++) {
+		struct entry *e = &c->entries[i];
+		for (size_t s = 0; e->setups && s < e->lesson.nsteps; s++)
+			free(e->setups[s]);
+		free(e->setups);
+		free(e->detail_json);
+		lesson_free(&e->lesson);
+	}
+	free(c->entries);
+	free(c->index_json);
+	free(c);
+}
+
+size_t lessons_count(const struct lessons *c)
+{
+	return c->len;
+}
+
+const struct lesson *lessons_at(const struct lessons *c, size_t i)
+{
+	return i < c->len ? &c->entries[i].lesson : NULL;
+}
+
+/* The course entry of a lesson id (borrowed), or NULL. */
+static const struct entry *entry_find(const struct lessons *c, const char *id)
+{
+	for (size_t i = 0; i < c->len; i++)
+		if (!strcmp(c->entries[i].lesson.id, id))
+			return &c->entries[i];
+	return NULL;
+}
+
+const struct lesson *lessons_find(const struct lessons *c, const char *id)
+{
+	const struct entry *e = entry_find(c, id);
+	return e ? &e->lesson : NULL;
+}
+
+int lessons_step_index(const struct lesson *l, const char *step_id)
+{
+	for (size_t i = 0; i < l->nsteps; i++)
+		if (!strcmp(l->steps[i].id, step_id))
+			return (int)i;
+	return -1;
+}
+
+const char *lessons_index_json(const struct lessons *c)
+{
+	return c->index_json;
+}
+
+const char *lessons_detail_json(const struct lessons *c, const char *id)
+{
+	const struct entry *e = entry_find(c, id);
+	return e ? e->detail_json : NULL;
+}
+
+const char *lessons_setup(const struct lessons *c, const struct lesson *lesson, size_t step_index)
+{
+	const struct entry *e = entry_find(c, lesson->id);
+	return e && step_index < lesson->nsteps ? e->setups[step_index] : "";
+}

@@ -1,0 +1,825 @@
+/* pool.c: the pool thread. One epoll loop watches the zygote socket, the
+ * result pipe of every child, pending job writes, and the wall-clock
+ * deadlines; it hands queued runs to waiting children, fairly between
+ * clients (fairq.h), lowers the priority of runs that burn CPU so short runs
+ * go first (demote.h), and reports outcomes. All child state is touched only
+ * by this thread; `lock` guards the queue and the counters other threads
+ * read. */
+#include "pool/pool.h"
+
+#include "common/log.h"
+#include "common/protocol.h"
+#include "pool/demote.h"
+#include "pool/fairq.h"
+#include "sandbox/sandbox.h"
+#include "pool/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_GRACE_MS    2000.0 /* how long a dead child's exit status may take */
+#define HELLO_TIMEOUT_MS 30000
+#define CPU_CHECK_MS     5.0 /* how often a running child's CPU use is read */
+
+enum tag_kind { TAG_WAKE, TAG_ZYGOTE, TAG_RESULT, TAG_JOB };
+enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_RUNNING, SLOT_AWAIT_EXIT };
+
+struct child;
+struct tag {
+	enum tag_kind kind;
+	struct child *child;
+};
+
+struct job {
+	char *frame; /* job_header + code + setup */
+	size_t len, off;
+	pool_done_fn done;
+	void *user;
+	double submitted;
+	char client[FAIRQ_KEY_MAX]; /* whose run: the fair queue's key */
+	bool dispatched;            /* popped from the queue, so counted as running */
+	bool never_idle;            /* an experiment point (run_input.never_idle) */
+};
+
+struct child {
+	struct tag result_tag, job_tag;
+	enum slot_state state;
+	pid_t pid;           /* in the zygote's PID namespace */
+	pid_t host_pid;      /* as this process sees it (for /proc and scheduling), or 0 */
+	unsigned generation; /* which zygote forked it */
+	int pidfd, job_wr, result_rd;
+	int out_fd, err_fd; /* the child's stdout and stderr memfds */
+	struct job *job;
+	char *buf;
+	size_t buf_len, buf_cap;
+	double started, deadline;
+	double cpu_check;      /* when to read its CPU use next; 0 when done or never */
+	enum demotion demoted; /* how far it has dropped */
+	bool exited;
+	int wstatus;
+	long cpu_ms;
+};
+
+struct pool {
+	const struct config *cfg;
+	char exe[4096];
+	pthread_t thread;
+	int epfd, wake_fd;
+	struct tag wake_tag, zygote_tag;
+	struct spawned zygote;
+	unsigned generation;
+	int requested; /* children asked of the zygote, not yet received */
+	struct child *slots;
+	int nslots;
+	size_t result_cap;
+	double queue_wait_ms; /* longest a run may wait for a child */
+
+	pthread_mutex_t lock; /* guards everything below */
+	struct fairq *queue;
+	bool stopping;
+	struct pool_stats stats;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Receives one zygote message and up to three fds (close-on-exec). Returns
+ * the byte count (0 on EOF, -1 on error); *nfds says how many fds came. */
+static ssize_t recv_msg(int sock, struct zmsg *m, int fds[ZMSG_MAX_FDS], int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(ZMSG_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {m, sizeof *m};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	*nfds = 0;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			for (int i = 0; i < count; i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof fd);
+				if (*nfds < ZMSG_MAX_FDS)
+					fds[(*nfds)++] = fd;
+				else
+					close(fd);
+			}
+		}
+	return n;
+}
+
+/* Updates counters other threads read. */
+static void stats_update(struct pool *p)
+{
+	int ready = 0, busy = 0;
+	for (int i = 0; i < p->nslots; i++) {
+		ready += p->slots[i].state == SLOT_IDLE;
+		busy += p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->stats.ready = ready;
+	p->stats.in_flight = busy;
+	p->stats.zygote_pid = p->zygote.pid;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Asks the zygote for enough children to keep pool_size waiting. */
+static void ensure_supply(struct pool *p)
+{
+	int idle = 0;
+	for (int i = 0; i < p->nslots; i++)
+		idle += p->slots[i].state == SLOT_IDLE;
+	int missing = p->cfg->pool_size - idle - p->requested;
+	if (missing <= 0 || p->zygote.sock < 0)
+		return;
+	struct zmsg m = {.type = ZMSG_WANT, .count = missing};
+	if (send(p->zygote.sock, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof m)
+		p->requested += missing;
+}
+
+/* Closes a child's fds and frees its slot. The job must already be answered. */
+static void slot_release(struct pool *p, struct child *c)
+{
+	if (c->result_rd >= 0) {
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->result_rd, NULL);
+		close(c->result_rd);
+	}
+	if (c->job_wr >= 0) {
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->job_wr, NULL);
+		close(c->job_wr);
+	}
+	int fds[3] = {c->pidfd, c->out_fd, c->err_fd};
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+	c->state = SLOT_FREE;
+	c->pidfd = c->job_wr = c->result_rd = c->out_fd = c->err_fd = -1;
+}
+
+/* Reads up to `cap` bytes a dead child wrote to one of its memfds; returns
+ * a malloc'd buffer (caller frees) or NULL when there is nothing. */
+static char *read_capture(int fd, size_t cap, size_t *len)
+{
+	char *buf = fd >= 0 && cap ? malloc(cap) : NULL;
+	ssize_t n = buf ? pread(fd, buf, cap, 0) : -1;
+	if (n <= 0) {
+		free(buf);
+		*len = 0;
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Answers the child's job with `o` and releases the slot. A child that left
+ * no report may still have printed something: that output goes along. */
+static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o)
+{
+	struct job *job = c->job;
+	char *out = NULL, *err = NULL;
+	o->wall_ms = now_ms() - c->started;
+	o->queue_ms = c->started - job->submitted;
+	if (o->kind != OUTCOME_RESULT) {
+		size_t cap = (size_t)p->cfg->output_bytes;
+		out = read_capture(c->out_fd, cap, &o->stdout_len);
+		err = read_capture(c->err_fd, cap, &o->stderr_len);
+		o->stdout_text = out;
+		o->stderr_text = err;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->stats.runs++; /* counted before the answer leaves, so /api/health never lags it */
+	if (p->stats.in_flight > 0)
+		p->stats.in_flight--; /* likewise; stats_update recounts after the loop */
+	if (job->dispatched)
+		fairq_done(p->queue, job->client);
+	pthread_mutex_unlock(&p->lock);
+	job->done(job->user, o);
+	free(out);
+	free(err);
+	free(job->frame);
+	free(job);
+	c->job = NULL;
+	slot_release(p, c);
+}
+
+/* A child ended without a result: report how, or wait a little for the
+ * zygote to say how. */
+static void child_died(struct pool *p, struct child *c)
+{
+	if (c->state == SLOT_IDLE) {
+		slot_release(p, c);
+		return;
+	}
+	if (c->exited || c->generation != p->generation) {
+		struct pool_outcome o = {.kind = c->exited ? OUTCOME_DIED : OUTCOME_LOST,
+		                         .wstatus = c->wstatus,
+		                         .cpu_ms = c->cpu_ms};
+		child_finish(p, c, &o);
+		return;
+	}
+	c->state = SLOT_AWAIT_EXIT;
+	c->deadline = now_ms() + EXIT_GRACE_MS;
+	if (c->result_rd >= 0) {
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->result_rd, NULL);
+		close(c->result_rd);
+		c->result_rd = -1;
+	}
+}
+
+/* Kills a child that broke the result protocol (oversized or unasked-for
+ * output) and answers its job, if any, with OUTCOME_TOO_BIG. */
+static void child_reject(struct pool *p, struct child *c)
+{
+	syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+	struct pool_outcome o = {.kind = OUTCOME_TOO_BIG};
+	if (c->state == SLOT_RUNNING)
+		child_finish(p, c, &o);
+	else
+		slot_release(p, c);
+}
+
+/* Reads what a child has written; finishes the job once the frame is whole. */
+static void child_readable(struct pool *p, struct child *c)
+{
+	for (;;) {
+		if (c->buf_len == c->buf_cap) {
+			size_t cap = c->buf_cap ? c->buf_cap * 2 : 16384;
+			char *nb = cap <= p->result_cap * 2 ? realloc(c->buf, cap) : NULL;
+			if (!nb) {
+				child_reject(p, c);
+				return;
+			}
+			c->buf = nb;
+			c->buf_cap = cap;
+		}
+		ssize_t n = read(c->result_rd, c->buf + c->buf_len, c->buf_cap - c->buf_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			child_died(p, c);
+			return;
+		}
+		c->buf_len += (size_t)n;
+		uint32_t len;
+		if (c->state != SLOT_RUNNING) { /* an idle child must not talk */
+			child_reject(p, c);
+			return;
+		}
+		if (c->buf_len < sizeof len)
+			continue;
+		memcpy(&len, c->buf, sizeof len);
+		if (len > p->result_cap) {
+			child_reject(p, c);
+			return;
+		}
+		if (c->buf_len >= sizeof len + len) {
+			struct pool_outcome o = {
+			    .kind = OUTCOME_RESULT, .json = c->buf + sizeof len, .json_len = len};
+			child_finish(p, c, &o);
+			return;
+		}
+	}
+}
+
+/* Continues writing the job frame; closes the pipe when done so the child
+ * sees the end of its input. */
+static void child_writable(struct pool *p, struct child *c)
+{
+	struct job *job = c->job;
+	while (job->off < job->len) {
+		ssize_t n = write(c->job_wr, job->frame + job->off, job->len - job->off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &c->job_tag};
+			if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, c->job_wr, &ev) < 0)
+				epoll_ctl(p->epfd, EPOLL_CTL_MOD, c->job_wr, &ev);
+			return;
+		}
+		if (n <= 0)
+			break; /* the child is gone; its result pipe will say so */
+		job->off += (size_t)n;
+	}
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->job_wr, NULL);
+	close(c->job_wr);
+	c->job_wr = -1;
+}
+
+/* Hands queued jobs to waiting children, at most runs_max runs at once and
+ * clients in turn (fairq_pop). */
+static void dispatch(struct pool *p)
+{
+	int running = 0;
+	for (int i = 0; i < p->nslots; i++)
+		running +=
+		    p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT;
+	for (int i = 0; i < p->nslots && running < p->cfg->runs_max; i++) {
+		struct child *c = &p->slots[i];
+		if (c->state != SLOT_IDLE || c->generation != p->generation)
+			continue;
+		running++;
+		pthread_mutex_lock(&p->lock);
+		struct job *job = fairq_pop(p->queue);
+		p->stats.queued = fairq_len(p->queue);
+		p->stats.clients = fairq_clients(p->queue);
+		pthread_mutex_unlock(&p->lock);
+		if (!job)
+			break;
+		job->dispatched = true;
+		c->job = job;
+		c->state = SLOT_RUNNING;
+		c->started = now_ms();
+		c->deadline = c->started + p->cfg->wall_ms;
+		c->demoted = DEMOTE_NONE;
+		c->cpu_check =
+		    p->cfg->demote_cpu_ms > 0 && c->host_pid > 0 ? c->started + CPU_CHECK_MS : 0;
+		child_writable(p, c);
+	}
+	ensure_supply(p);
+}
+
+/* Reads a running child's CPU use and drops it a level when it has earned
+ * it (demote.h); schedules the next reading unless it cannot drop further. */
+static void check_cpu(struct pool *p, struct child *c, double now)
+{
+	double used = demote_cpu_ms(c->host_pid);
+	if (used < 0) {
+		c->cpu_check = 0;
+		return;
+	}
+	int idle_ms = p->cfg->idle_cpu_ms;
+	if (c->job->never_idle)
+		idle_ms = 0; /* a lesson's experiment point may rightly run long */
+	enum demotion want = demote_level(used, p->cfg->demote_cpu_ms, idle_ms);
+	if (want > c->demoted) {
+		demote_apply(c->host_pid, want);
+		pthread_mutex_lock(&p->lock);
+		if (c->demoted == DEMOTE_NONE)
+			p->stats.demoted++;
+		if (want == DEMOTE_IDLE)
+			p->stats.idled++;
+		pthread_mutex_unlock(&p->lock);
+		c->demoted = want;
+	}
+	bool last = c->demoted == DEMOTE_IDLE || (c->demoted && idle_ms <= 0);
+	c->cpu_check = last ? 0 : now + CPU_CHECK_MS;
+}
+
+/* Takes a waiting child from the zygote into a free slot. */
+static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
+{
+	struct child *c = NULL;
+	for (int i = 0; i < p->nslots && !c; i++)
+		if (p->slots[i].state == SLOT_FREE)
+			c = &p->slots[i];
+	if (!c) {
+		syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
+		for (int i = 0; i < ZMSG_MAX_FDS; i++)
+			close(fds[i]);
+		return;
+	}
+	c->state = SLOT_IDLE;
+	c->pid = pid;
+	c->generation = p->generation;
+	c->pidfd = fds[0];
+	c->host_pid = demote_host_pid(fds[0]);
+	c->job_wr = fds[1];
+	c->result_rd = fds[2];
+	c->out_fd = fds[3];
+	c->err_fd = fds[4];
+	c->result_tag = (struct tag){TAG_RESULT, c};
+	c->job_tag = (struct tag){TAG_JOB, c};
+	fcntl(c->job_wr, F_SETFL, O_NONBLOCK);
+	fcntl(c->result_rd, F_SETFL, O_NONBLOCK);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &c->result_tag};
+	epoll_ctl(p->epfd, EPOLL_CTL_ADD, c->result_rd, &ev);
+}
+
+/* Records a reaped child's status; finishes its job if it was waiting for it. */
+static void child_exited(struct pool *p, const struct zmsg *m)
+{
+	for (int i = 0; i < p->nslots; i++) {
+		struct child *c = &p->slots[i];
+		if (c->state == SLOT_FREE || c->pid != m->pid || c->generation != p->generation)
+			continue;
+		c->exited = true;
+		c->wstatus = m->wstatus;
+		c->cpu_ms = (long)(m->cpu_us / 1000);
+		if (c->state == SLOT_AWAIT_EXIT) {
+			struct pool_outcome o = {
+			    .kind = OUTCOME_DIED, .wstatus = c->wstatus, .cpu_ms = c->cpu_ms};
+			child_finish(p, c, &o);
+		}
+		return;
+	}
+}
+
+/* Starts a zygote and registers its socket. Returns 0 or -errno. */
+static int zygote_start(struct pool *p)
+{
+	int rc = spawn_zygote(p->cfg, p->exe, &p->zygote);
+	if (rc < 0) {
+		p->zygote.sock = -1;
+		return rc;
+	}
+	p->generation++;
+	p->requested = 0;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->zygote_tag};
+	epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->zygote.sock, &ev);
+	return 0;
+}
+
+/* The zygote went away: reap it, drop its idle children, start another. */
+static void zygote_lost(struct pool *p)
+{
+	log_error("zygote %d exited; starting a new one", (int)p->zygote.pid);
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->zygote.sock, NULL);
+	close(p->zygote.sock);
+	p->zygote.sock = -1;
+	kill(p->zygote.pid, SIGKILL);
+	waitpid(p->zygote.pid, NULL, 0);
+	for (int i = 0; i < p->nslots; i++) {
+		struct child *c = &p->slots[i];
+		if (c->state == SLOT_IDLE) {
+			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+			slot_release(p, c);
+		} else if (c->state == SLOT_AWAIT_EXIT) {
+			struct pool_outcome o = {.kind = OUTCOME_LOST};
+			child_finish(p, c, &o);
+		}
+	}
+	pthread_mutex_lock(&p->lock);
+	p->stats.zygote_restarts++;
+	pthread_mutex_unlock(&p->lock);
+	int rc;
+	while ((rc = zygote_start(p)) < 0) {
+		log_error("cannot start the zygote: %s; retrying", strerror(-rc));
+		usleep(200000);
+	}
+}
+
+/* Handles every message the zygote has sent. */
+static void zygote_readable(struct pool *p)
+{
+	for (;;) {
+		struct zmsg m;
+		int fds[ZMSG_MAX_FDS], nfds;
+		ssize_t n = recv_msg(p->zygote.sock, &m, fds, &nfds);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n != (ssize_t)sizeof m) {
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
+			zygote_lost(p);
+			return;
+		}
+		if (m.type == ZMSG_CHILD) {
+			p->requested = p->requested > 0 ? p->requested - 1 : 0;
+			if (nfds == ZMSG_MAX_FDS) {
+				adopt_child(p, m.pid, fds);
+				continue;
+			}
+			log_warn("the zygote could not fork a child; asking again");
+		}
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (m.type == ZMSG_EXIT)
+			child_exited(p, &m);
+		else if (m.type == ZMSG_HELLO)
+			log_info("zygote %d ready (python %.32s)", (int)p->zygote.pid, m.text);
+	}
+}
+
+/* Answers queued runs that waited longer than queue_wait_ms for a child
+ * (the zygote cannot fork, or every child is stuck): never an endless wait. */
+static void expire_queue(struct pool *p, double now)
+{
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		struct job *job = fairq_expire(p->queue, now - p->queue_wait_ms);
+		p->stats.queued = fairq_len(p->queue);
+		p->stats.clients = fairq_clients(p->queue);
+		pthread_mutex_unlock(&p->lock);
+		if (!job)
+			return;
+		struct pool_outcome o = {.kind = OUTCOME_NO_RUNNER,
+		                         .queue_ms = now - job->submitted};
+		job->done(job->user, &o);
+		free(job->frame);
+		free(job);
+	}
+}
+
+/* Kills children past their wall limit; gives up on exits that never came;
+ * demotes runs that burn CPU. */
+static void check_deadlines(struct pool *p, double now)
+{
+	expire_queue(p, now);
+	for (int i = 0; i < p->nslots; i++) {
+		struct child *c = &p->slots[i];
+		if (c->state == SLOT_RUNNING && c->cpu_check > 0 && now >= c->cpu_check)
+			check_cpu(p, c, now);
+		if (c->state == SLOT_RUNNING && now >= c->deadline) {
+			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+			struct pool_outcome o = {.kind = OUTCOME_TIMEOUT};
+			child_finish(p, c, &o);
+		} else if (c->state == SLOT_AWAIT_EXIT && now >= c->deadline) {
+			struct pool_outcome o = {.kind = OUTCOME_LOST};
+			child_finish(p, c, &o);
+		}
+	}
+}
+
+/* Milliseconds until the nearest deadline, or -1 for none. */
+static int next_timeout(struct pool *p, double now)
+{
+	double best = -1;
+	for (int i = 0; i < p->nslots; i++) {
+		const struct child *c = &p->slots[i];
+		if (c->state != SLOT_RUNNING && c->state != SLOT_AWAIT_EXIT)
+			continue;
+		double left = c->deadline - now;
+		if (c->state == SLOT_RUNNING && c->cpu_check > 0 && c->cpu_check < c->deadline)
+			left = c->cpu_check - now;
+		if (best < 0 || left < best)
+			best = left;
+	}
+	pthread_mutex_lock(&p->lock);
+	double oldest = fairq_oldest(p->queue);
+	pthread_mutex_unlock(&p->lock);
+	double queued_left = oldest >= 0 ? oldest + p->queue_wait_ms - now : -1;
+	if (oldest >= 0 && (best < 0 || queued_left < best))
+		best = queued_left;
+	if (best < 0)
+		return -1;
+	return best <= 0 ? 0 : (int)best + 1;
+}
+
+/* True when stopping and nothing is left to answer. */
+static bool drained(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	bool done = p->stopping && fairq_len(p->queue) == 0;
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; done && i < p->nslots; i++)
+		if (p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT)
+			done = false;
+	return done;
+}
+
+static void *pool_thread(void *arg)
+{
+	struct pool *p = arg;
+	struct epoll_event evs[64];
+	ensure_supply(p);
+	while (!drained(p)) {
+		int n = epoll_wait(p->epfd, evs, 64, next_timeout(p, now_ms()));
+		for (int i = 0; i < n; i++) {
+			struct tag *t = evs[i].data.ptr;
+			if (t->kind == TAG_WAKE) {
+				uint64_t v;
+				ssize_t r = read(p->wake_fd, &v, sizeof v);
+				(void)r;
+			} else if (t->kind == TAG_ZYGOTE) {
+				zygote_readable(p);
+			} else if (t->kind == TAG_RESULT && t->child->state != SLOT_FREE) {
+				child_readable(p, t->child);
+			} else if (t->kind == TAG_JOB && t->child->job) {
+				child_writable(p, t->child);
+			}
+		}
+		check_deadlines(p, now_ms());
+		dispatch(p);
+		stats_update(p);
+	}
+	return NULL;
+}
+
+/* Waits for the first zygote's HELLO and checks the layers it reports.
+ * Returns 0, or -1 with err filled. */
+static int await_hello(struct pool *p, char *err, size_t errlen)
+{
+	struct pollfd pfd = {p->zygote.sock, POLLIN, 0};
+	struct zmsg m;
+	int fds[ZMSG_MAX_FDS], nfds = 0;
+	if (poll(&pfd, 1, HELLO_TIMEOUT_MS) != 1 ||
+	    recv_msg(p->zygote.sock, &m, fds, &nfds) != (ssize_t)sizeof m || m.type != ZMSG_HELLO) {
+		snprintf(err, errlen, "the zygote did not start (see its log lines above)");
+		return -1;
+	}
+	if (m.count < 0) {
+		snprintf(err, errlen, "the zygote failed: %.64s", m.text);
+		return -1;
+	}
+	unsigned layers = m.layers | (p->zygote.pidns ? LAYER_PIDNS : 0);
+	p->stats.layers = layers;
+	p->stats.landlock_abi = m.landlock_abi;
+	snprintf(p->stats.python, sizeof p->stats.python, "%.31s", m.text);
+	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1) {
+		bool on = layers & bit;
+		bool required = LAYERS_REQUIRED & bit;
+		if (on)
+			log_info("sandbox layer %-15s active", sandbox_layer_name(bit));
+		else if (required && p->cfg->strict)
+			log_error("sandbox layer %-15s UNAVAILABLE (required)",
+			          sandbox_layer_name(bit));
+		else if (required)
+			log_warn("sandbox layer %-15s UNAVAILABLE: running WITHOUT it because "
+			         "--allow-weak-sandbox was given; learner code is less contained",
+			         sandbox_layer_name(bit));
+		else
+			log_info("sandbox layer %-15s unavailable", sandbox_layer_name(bit));
+	}
+	if (p->cfg->strict && (layers & LAYERS_REQUIRED) != LAYERS_REQUIRED) {
+		snprintf(err, errlen,
+		         "required sandbox layers are missing (see above); refusing to start. "
+		         "--allow-weak-sandbox starts anyway, less safely");
+		return -1;
+	}
+	return 0;
+}
+
+struct pool *pool_start(const struct config *cfg, const char *exe, char *err, size_t errlen)
+{
+	struct pool *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->cfg = cfg;
+	snprintf(p->exe, sizeof p->exe, "%s", exe);
+	p->nslots = cfg->runs_max + cfg->pool_size * 2 + 8;
+	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
+	p->result_cap = (size_t)cfg->output_bytes * 6 + (1u << 20);
+	/* A learner's runs past its share wait their turn: up to client_queue /
+	 * client_runs rounds of wall_ms each, plus slack for a busy pool. */
+	p->queue_wait_ms =
+	    ((double)cfg->client_queue / cfg->client_runs + 2.0) * cfg->wall_ms + 10000.0;
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->wake_tag.kind = TAG_WAKE;
+	p->zygote_tag.kind = TAG_ZYGOTE;
+	p->zygote.sock = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	p->stats.pool_size = cfg->pool_size;
+	p->stats.runs_max = cfg->runs_max;
+	p->stats.queue_max = (size_t)cfg->queue_max;
+	p->queue = fairq_new((size_t)cfg->queue_max, (size_t)cfg->client_queue, cfg->client_runs);
+	if (!p->slots || p->epfd < 0 || p->wake_fd < 0 || !p->queue) {
+		snprintf(err, errlen, "cannot allocate the pool: %s", strerror(errno));
+		goto fail;
+	}
+	for (int i = 0; i < p->nslots; i++)
+		p->slots[i].pidfd = p->slots[i].job_wr = p->slots[i].result_rd =
+		    p->slots[i].out_fd = p->slots[i].err_fd = -1;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->wake_tag};
+	epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wake_fd, &ev);
+	int rc = zygote_start(p);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the zygote: %s", strerror(-rc));
+		goto fail;
+	}
+	if (await_hello(p, err, errlen) < 0)
+		goto fail;
+	p->stats.zygote_pid = p->zygote.pid;
+	if (pthread_create(&p->thread, NULL, pool_thread, p) != 0) {
+		snprintf(err, errlen, "cannot start the pool thread");
+		goto fail;
+	}
+	return p;
+fail:
+	if (p->zygote.sock >= 0) {
+		kill(p->zygote.pid, SIGKILL);
+		waitpid(p->zygote.pid, NULL, 0);
+		close(p->zygote.sock);
+	}
+	if (p->epfd >= 0)
+		close(p->epfd);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	fairq_free(p->queue);
+	free(p->slots);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	return NULL;
+}
+
+/* Builds the job frame (header, code, setup, extra) in one buffer. */
+static struct job *job_new(const struct run_input *in)
+{
+	struct job *job = calloc(1, sizeof *job);
+	struct job_header h = {JOB_MAGIC, (uint32_t)in->code_len, (uint32_t)in->setup_len,
+	                       (uint32_t)in->extra_len, (uint64_t)in->memory_bytes};
+	if (!job)
+		return NULL;
+	job->len = sizeof h + in->code_len + in->setup_len + in->extra_len;
+	job->frame = malloc(job->len);
+	if (!job->frame) {
+		free(job);
+		return NULL;
+	}
+	char *at = job->frame;
+	memcpy(at, &h, sizeof h);
+	at += sizeof h;
+	memcpy(at, in->code, in->code_len);
+	at += in->code_len;
+	if (in->setup_len)
+		memcpy(at, in->setup, in->setup_len);
+	at += in->setup_len;
+	if (in->extra_len)
+		memcpy(at, in->extra, in->extra_len);
+	job->submitted = now_ms();
+	snprintf(job->client, sizeof job->client, "%s", in->client ? in->client : "");
+	job->never_idle = in->never_idle;
+	return job;
+}
+
+enum pool_submit_result pool_submit(struct pool *p, const struct run_input *in, pool_done_fn done,
+                                    void *user)
+{
+	struct job *job = job_new(in);
+	if (!job)
+		return POOL_NOMEM;
+	job->done = done;
+	job->user = user;
+	enum pool_submit_result rc = POOL_QUEUED;
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping) {
+		rc = POOL_STOPPING;
+	} else {
+		enum fairq_push_result pr = fairq_push(p->queue, job->client, job, job->submitted);
+		rc = pr == FAIRQ_OK            ? POOL_QUEUED
+		     : pr == FAIRQ_FULL        ? POOL_FULL
+		     : pr == FAIRQ_CLIENT_FULL ? POOL_CLIENT_FULL
+		                               : POOL_NOMEM;
+		p->stats.queued = fairq_len(p->queue);
+		p->stats.clients = fairq_clients(p->queue);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (rc != POOL_QUEUED) {
+		free(job->frame);
+		free(job);
+		return rc;
+	}
+	uint64_t one = 1;
+	ssize_t w = write(p->wake_fd, &one, sizeof one);
+	(void)w;
+	return rc;
+}
+
+void pool_stats(struct pool *p, struct pool_stats *out)
+{
+	pthread_mutex_lock(&p->lock);
+	*out = p->stats;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_mutex_unlock(&p->lock);
+	uint64_t one = 1;
+	ssize_t w = write(p->wake_fd, &one, sizeof one);
+	(void)w;
+	pthread_join(p->thread, NULL);
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].state != SLOT_FREE)
+			slot_release(p, &p->slots[i]);
+	if (p->zygote.sock >= 0) {
+		kill(p->zygote.pid, SIGKILL);
+		waitpid(p->zygote.pid, NULL, 0);
+		close(p->zygote.sock);
+	}
+	close(p->epfd);
+	close(p->wake_fd);
+	fairq_free(p->queue);
+	free(p->slots);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
