@@ -51,7 +51,7 @@ struct http_exchange {
 	struct http_response resp;
 	struct timespec started;
 	char method[8], path[120]; /* for the access log */
-	size_t sent;               /* response body bytes */
+	bool logged;               /* its access log line is written */
 };
 
 /* One open connection, as the watchdog sees it. Guarded by watch_lock. */
@@ -108,6 +108,22 @@ static void fixed_error(struct http_exchange *ex, int status, const char *json)
 	ex->resp.content_type = "application/json";
 }
 
+/* Writes the request's access log line (method, path, status, body bytes,
+ * time since the request began, a run's status), once. */
+static void access_log(struct http_exchange *ex, int status, size_t bytes)
+{
+	if (ex->logged)
+		return;
+	ex->logged = true;
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	log_info("%s %s %d %zu bytes %.3f ms%s%s", ex->method[0] ? ex->method : "-",
+	         ex->path[0] ? ex->path : "-", status, bytes,
+	         (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
+	             (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6,
+	         ex->resp.note[0] ? " run=" : "", ex->resp.note);
+}
+
 /* Hands the exchange's response to MHD. The body's ownership passes to MHD. */
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_exchange *ex)
 {
@@ -120,7 +136,6 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 	if (!mr)
 		return MHD_NO;
 	r->body = NULL; /* now owned by mr */
-	ex->sent = r->body_len;
 	if (r->content_type)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (r->allow)
@@ -140,8 +155,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
-	/* Counted before the answer leaves, so a scrape right after sees it. */
+	/* Counted and logged before the answer leaves, so a scrape or a look at
+	 * the log right after the answer sees it, in the order answers left. */
 	metrics_request(ex->path, r->status);
+	access_log(ex, r->status, r->body_len);
 	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)r->status, mr);
 	MHD_destroy_response(mr);
 	return rc;
@@ -191,8 +208,6 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		inet_ntop(AF_INET6,
 		          &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
 		          client, sizeof client);
-	snprintf(ex->method, sizeof ex->method, "%s", method);
-	snprintf(ex->path, sizeof ex->path, "%s", url);
 	struct http_request req = {
 	    method,
 	    url,
@@ -335,6 +350,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ex->conn = conn;
 		ex->srv = srv;
 		clock_gettime(CLOCK_MONOTONIC, &ex->started);
+		snprintf(ex->method, sizeof ex->method, "%s", method);
+		snprintf(ex->path, sizeof ex->path, "%s", url);
 		atomic_fetch_add(&srv->in_flight, 1);
 		*con_cls = ex;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -362,7 +379,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return send_response(conn, ex); /* resumed after HANDLER_PENDING */
 }
 
-/* Frees the exchange once MHD is done with the connection's request. */
+/* Frees the exchange once MHD is done with the connection's request. A
+ * request that never got an answer (the client went away first) gets its
+ * access log line here, with status 0. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
@@ -373,14 +392,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!ex)
 		return;
 	*con_cls = NULL;
-	struct timespec end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	/* The access log: one line per request. */
-	log_info("%s %s %d %zu bytes %.3f ms%s%s", ex->method[0] ? ex->method : "-",
-	         ex->path[0] ? ex->path : "-", ex->resp.status, ex->sent,
-	         (double)(end.tv_sec - ex->started.tv_sec) * 1e3 +
-	             (double)(end.tv_nsec - ex->started.tv_nsec) / 1e6,
-	         ex->resp.note[0] ? " run=" : "", ex->resp.note);
+	access_log(ex, 0, 0);
 	free(ex->body);
 	free(ex->resp.body);
 	pthread_mutex_destroy(&ex->lock);
