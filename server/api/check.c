@@ -283,10 +283,10 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	j->done = done;
 	j->user = user;
 	j->total = j->remaining = total;
-	long memory =
-	    st->kind == STEP_EXPERIMENT ? cfg->experiment_memory_bytes : cfg->memory_bytes;
-	j->ctx = (struct result_context){cfg->cpu_seconds, cfg->wall_ms, memory, cfg->output_bytes,
-	                                 NULL};
+	bool point = st->kind == STEP_EXPERIMENT;
+	j->ctx = (struct result_context){
+	    point ? cfg->experiment_cpu_seconds : cfg->cpu_seconds, cfg->wall_ms,
+	    point ? cfg->experiment_memory_bytes : cfg->memory_bytes, cfg->output_bytes, NULL};
 	struct pool_stats ps;
 	pool_stats(pool, &ps);
 	memcpy(j->python, ps.python, sizeof j->python);
@@ -310,6 +310,7 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		                       .extra = extra,
 		                       .extra_len = extra ? strlen(extra) : 0,
 		                       .memory_bytes = j->ctx.memory_bytes,
+		                       .cpu_seconds = j->ctx.cpu_seconds,
 		                       .client = req->client,
 		                       .never_idle = st->kind == STEP_EXPERIMENT};
 		struct run_slot *slot = malloc(sizeof *slot);
@@ -389,7 +390,8 @@ json_t *check_run_sync(struct pool *pool, const struct config *cfg, const char *
 	                       .code_len = strlen(code),
 	                       .setup = setup,
 	                       .setup_len = strlen(setup),
-	                       .memory_bytes = cfg->memory_bytes};
+	                       .memory_bytes = cfg->memory_bytes,
+	                       .cpu_seconds = cfg->cpu_seconds};
 	if (pool_submit(pool, &in, plain_done, &pw) != POOL_QUEUED)
 		return json_pack("{s:s, s:s}", "status", "crashed", "message",
 		                 "the pool refused the run");

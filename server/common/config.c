@@ -45,6 +45,8 @@ static const struct opt opts[] = {
      "wall-clock time per run in ms, enforced with SIGKILL (5000)"},
     {"--memory-bytes", "LESSOND_MEMORY_BYTES", OPT_LONG, OFF(memory_bytes), 64L << 20, 64L << 30,
      "address space per run, RLIMIT_AS (268435456)"},
+    {"--experiment-cpu-seconds", "LESSOND_EXPERIMENT_CPU_SECONDS", OPT_INT,
+     OFF(experiment_cpu_seconds), 1, 3600, "CPU time per experiment point, RLIMIT_CPU (5)"},
     {"--experiment-memory-bytes", "LESSOND_EXPERIMENT_MEMORY_BYTES", OPT_LONG,
      OFF(experiment_memory_bytes), 64L << 20, 64L << 30,
      "address space per experiment point (805306368)"},
@@ -78,6 +80,7 @@ static void config_defaults(struct config *cfg)
 	cfg->demote_cpu_ms = 10;
 	cfg->idle_cpu_ms = 500;
 	cfg->cpu_seconds = 2;
+	cfg->experiment_cpu_seconds = 5;
 	cfg->wall_ms = 5000;
 	cfg->memory_bytes = 256L << 20;
 	cfg->experiment_memory_bytes = 768L << 20;

@@ -6,18 +6,20 @@
 #include <stddef.h>
 
 struct config {
-	char bind[64];     /* address to listen on */
-	int port;          /* 0 picks a free port (tests) */
-	int pool_size;     /* pre-forked children kept waiting */
-	int runs_max;      /* runs in flight at once (children running a job) */
-	int queue_max;     /* runs waiting for a child before 503 */
-	int client_runs;   /* runs in flight per client (learner cookie or address) */
-	int client_queue;  /* runs waiting per client before 429 */
-	int demote_cpu_ms; /* CPU a run may use before it drops to nice 10; 0: never */
-	int idle_cpu_ms;   /* CPU a run may use before it drops to SCHED_IDLE; 0: never */
-	int cpu_seconds;   /* RLIMIT_CPU per run */
-	int wall_ms;       /* wall-clock limit per run, SIGKILL from outside */
-	long memory_bytes; /* RLIMIT_AS per run */
+	char bind[64];              /* address to listen on */
+	int port;                   /* 0 picks a free port (tests) */
+	int pool_size;              /* pre-forked children kept waiting */
+	int runs_max;               /* runs in flight at once (children running a job) */
+	int queue_max;              /* runs waiting for a child before 503 */
+	int client_runs;            /* runs in flight per client (learner cookie or address) */
+	int client_queue;           /* runs waiting per client before 429 */
+	int demote_cpu_ms;          /* CPU a run may use before it drops to nice 10; 0: never */
+	int idle_cpu_ms;            /* CPU a run may use before it drops to SCHED_IDLE; 0: never */
+	int cpu_seconds;            /* RLIMIT_CPU per run */
+	int wall_ms;                /* wall-clock limit per run, SIGKILL from outside */
+	long memory_bytes;          /* RLIMIT_AS per run */
+	int experiment_cpu_seconds; /* RLIMIT_CPU per experiment point: a lesson's own
+	                             * measurement at a million objects */
 	long experiment_memory_bytes; /* RLIMIT_AS per experiment point: tracemalloc's
 	                               * own records count against it */
 	long output_bytes;            /* stdout and stderr cap, each */

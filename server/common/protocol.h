@@ -36,6 +36,8 @@ struct job_header {
 	uint32_t setup_len;
 	uint32_t extra_len;
 	uint64_t memory_bytes; /* the run's address-space limit; the child lowers its own */
+	uint32_t cpu_seconds;  /* the run's CPU limit; the child lowers its own */
+	uint32_t reserved;
 };
 
 /* Result frame from a child: a uint32 length, then that many bytes of JSON. */

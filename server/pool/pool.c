@@ -733,8 +733,13 @@ fail:
 static struct job *job_new(const struct run_input *in)
 {
 	struct job *job = calloc(1, sizeof *job);
-	struct job_header h = {JOB_MAGIC, (uint32_t)in->code_len, (uint32_t)in->setup_len,
-	                       (uint32_t)in->extra_len, (uint64_t)in->memory_bytes};
+	struct job_header h = {JOB_MAGIC,
+	                       (uint32_t)in->code_len,
+	                       (uint32_t)in->setup_len,
+	                       (uint32_t)in->extra_len,
+	                       (uint64_t)in->memory_bytes,
+	                       (uint32_t)in->cpu_seconds,
+	                       0};
 	if (!job)
 		return NULL;
 	job->len = sizeof h + in->code_len + in->setup_len + in->extra_len;

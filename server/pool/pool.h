@@ -66,6 +66,7 @@ struct run_input {
 	const char *extra; /* verdict request for the runner (JSON), or NULL */
 	size_t extra_len;
 	long memory_bytes; /* address-space limit for this run */
+	int cpu_seconds;   /* CPU limit for this run (RLIMIT_CPU) */
 	/* Whose run, for fairness: "l:<cookie>" or "ip:<address>"; may be NULL. */
 	const char *client;
 	bool never_idle; /* an experiment point: drops to nice 10 at most, never SCHED_IDLE */

@@ -28,7 +28,9 @@ static void zygote_argv(const struct config *cfg, const char *exe, char *argv[ZY
 	int n = 0;
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "%s", exe);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--zygote");
-	snprintf(store[n++], ZYGOTE_ARG_MAX, "--cpu-seconds=%d", cfg->cpu_seconds);
+	snprintf(store[n++], ZYGOTE_ARG_MAX, "--cpu-seconds=%d",
+	         cfg->cpu_seconds > cfg->experiment_cpu_seconds ? cfg->cpu_seconds
+	                                                        : cfg->experiment_cpu_seconds);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--memory-bytes=%ld",
 	         cfg->memory_bytes > cfg->experiment_memory_bytes ? cfg->memory_bytes
 	                                                          : cfg->experiment_memory_bytes);

@@ -148,6 +148,16 @@ static int limit_job_memory(uint64_t bytes)
 #endif
 }
 
+/* Lowers the child's CPU limit to this job's (children are forked with the
+ * largest limit any job may have), hard == soft. Returns 0 or -1. */
+static int limit_job_cpu(uint32_t seconds)
+{
+	if (seconds == 0 || seconds > (uint64_t)sandbox.limits.cpu_seconds)
+		seconds = (uint32_t)sandbox.limits.cpu_seconds;
+	struct rlimit rl = {(rlim_t)seconds, (rlim_t)seconds};
+	return setrlimit(RLIMIT_CPU, &rl);
+}
+
 /* The life of a child after fork: pages a run touches faulted in, normal
  * scheduling, sandbox, one job, result, exit. The prefault comes before the
  * sandbox because it is our own work and switching back from SCHED_BATCH
@@ -188,7 +198,7 @@ static void child_main(int job_rd, int result_wr, int out, int err)
 	size_t json_len = 0;
 	if (child_read_job(&buf, &h, &code, &setup, &extra) < 0)
 		_exit(CHILD_EXIT_NOJOB);
-	if (limit_job_memory(h.memory_bytes) < 0)
+	if (limit_job_memory(h.memory_bytes) < 0 || limit_job_cpu(h.cpu_seconds) < 0)
 		_exit(CHILD_EXIT_SANDBOX);
 	pyrun_run(code, h.code_len, setup, h.setup_len, extra, h.extra_len, output_limit, &json,
 	          &json_len);

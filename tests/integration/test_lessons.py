@@ -121,6 +121,22 @@ class LessonEndpoints(unittest.TestCase):
         self.assertLess(peak[("slots", 1000)], peak[("plain", 1000)])
         self.assertLess(peak[("plain", 100)], peak[("plain", 1000)])
 
+    def test_experiment_points_have_their_own_cpu_budget(self):
+        # A point may use more CPU than a plain run (--experiment-cpu-seconds).
+        burn = ("import time\nt = time.process_time()\n"
+                "while time.process_time() - t < 1.3:\n    pass\n")
+        with Server("--lessons-dir", FIXTURES, "--cpu-seconds", "1",
+                    "--experiment-cpu-seconds", "4", "--wall-ms", "20000") as s:
+            self.assertEqual(s.health()["limits"]["experiment_cpu_seconds"], 4)
+            status, a = s.post_json("/api/check", {"lesson": "points", "step": "scale",
+                                                   "code": burn + "items = [Thing(i) for i in range(N)]"})
+            self.assertEqual(status, 200, a)
+            self.assertTrue(a["correct"], a)
+            self.assertEqual({p["status"] for p in a["series"]}, {"ok"})
+            r = s.run(burn)
+            self.assertEqual(r["status"], "timeout", r)
+            self.assertIn("1 s of CPU", r["message"])
+
     def test_run_in_lesson_context_gets_earlier_definitions(self):
         r = self.server.run_body({"code": "type(origin).__slots__", "lesson": "points",
                                   "step": "has-dict"})
