@@ -130,7 +130,7 @@ integration: $(BUILD)/lessond
 hostile: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh
 
-# Every step of every lesson through the real sandbox (DESIGN.md §4).
+# Every step of every lesson through the real sandbox (docs/ARCHITECTURE.md §5).
 # Sanitizer builds run every allocation through instrumented malloc, several
 # times slower: the million-point experiments get more CPU time there.
 check-lessons: $(BUILD)/lessond

@@ -60,7 +60,7 @@ def measure_peak_memory_use(f):
 
 SNIPPETS = [("trivial", TRIVIAL), ("memory", MEMORY_EXAMPLE)]
 
-# Targets (DESIGN.md §7 and the bench brief).
+# Targets (docs/ARCHITECTURE.md §7).
 TARGET_P50_MS = 0.5
 TARGET_RATIO = 30.0
 TARGET_RPS = 1000.0

@@ -1,5 +1,5 @@
 /* result.h: turning what a child left behind into the run contract
- * (DESIGN.md §3). The child's bytes are untrusted: anything malformed
+ * (docs/ARCHITECTURE.md §4). The child's bytes are untrusted: anything malformed
  * becomes "crashed". Pure: no I/O, unit-tested with made-up outcomes. */
 #ifndef LESSOND_RESULT_H
 #define LESSOND_RESULT_H

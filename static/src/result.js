@@ -1,4 +1,4 @@
-// result.js: the result panel of a run (DESIGN.md §3): the outcome in
+// result.js: the result panel of a run (docs/ARCHITECTURE.md §4): the outcome in
 // plain words, the value of the last expression, stdout and stderr, the
 // exception with its line highlighted in the editor, the objects, and
 // tracemalloc's peak. Also the panel for a run that never happened

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/docker/run.sh: builds the Dockerfile with rootful podman and checks
-# the container as a classroom would use it (DESIGN.md §8).
+# the container as a classroom would use it (docs/ARCHITECTURE.md §8).
 #
 #   1. installs podman, runc, catatonit (--init), debootstrap when missing;
 #   2. makes the base images debian:bookworm-slim and debian:trixie-slim

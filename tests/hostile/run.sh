@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the hostile-snippet suite against a lessond that is itself confined,
-# so that a sandbox bug cannot hurt this machine (DESIGN.md §2):
+# so that a sandbox bug cannot hurt this machine (docs/ARCHITECTURE.md §3):
 #   - its own user namespace, where inner root is the unprivileged outer
 #     uid 100000 (so RLIMIT_NPROC applies and counts only its processes),
 #   - its own PID namespace (kill(-1) reaches only the server's processes),
