@@ -5,10 +5,13 @@ Usage: check.py URL MODE
   up      exits 0 once GET /api/health answers 200
   checks  the course page, a lesson, runs (a plain one, a hostile one) and
           /api/health's sandbox layers; prints one `ok:` line per check
+  served  what `make run` must serve: the course page and every script and
+          style it names, a lesson, and a run of 1+1 (tests/stock/run.sh)
   slow    one run that takes about a second (run.sh stops the server
           meanwhile); exits 0 when it still comes back with status ok
 """
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -84,6 +87,25 @@ def checks(base):
     ok(f"layers active: {', '.join(active)}; unavailable: {', '.join(missing) or 'none'}")
 
 
+def served(base):
+    status, ctype, page = request(base + "/")
+    assert status == 200 and ctype.startswith("text/html"), f"GET /: HTTP {status} {ctype}"
+    assets = re.findall(rb'(?:src|href)="(/[^"]+\.(?:js|css))"', page)
+    assert assets, "GET / names no script or style"
+    for path in assets:
+        status, _, body = request(base + path.decode())
+        assert status == 200 and body, f"GET {path.decode()}: HTTP {status}"
+    ok(f"GET / is the course page; its {len(assets)} scripts and styles are served")
+    lessons = get_json(base + "/api/lessons")["lessons"]
+    assert lessons, "no lessons"
+    first = get_json(f"{base}/api/lessons/{lessons[0]['id']}")
+    assert first["html"] and first["steps"], "the first lesson has no text or steps"
+    ok(f"{len(lessons)} lessons; '{first['title']}' has {len(first['steps'])} steps")
+    result, _ = run(base, "1+1")
+    assert result["status"] == "ok" and result["result"]["repr"] == "2", result
+    ok(f"1+1 -> status ok, result 2, python {result['python']}")
+
+
 def slow(base):
     code = ("import time\nt = time.monotonic()\n"
             "while time.monotonic() - t < 1.2:\n    pass\n'finished'")
@@ -99,7 +121,7 @@ def main():
         if mode == "up":
             status, _, _ = request(base + "/api/health", timeout=2)
             return 0 if status == 200 else 1
-        {"checks": checks, "slow": slow}[mode](base)
+        {"checks": checks, "served": served, "slow": slow}[mode](base)
     except (AssertionError, OSError, ValueError, KeyError, TypeError) as e:
         print(f"   FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
