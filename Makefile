@@ -9,7 +9,7 @@ PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html
 # (cmocka, the hostile suite's namespaces, Chromium for the browser tests).
 DEB_RUN := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev \
 	python3-dev python3.11 libmd4c-dev libmd4c-html0-dev
-DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium
+DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium python3-brotli
 PY := /usr/bin/python3
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
