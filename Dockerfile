@@ -4,9 +4,9 @@
 #   docker run --init -p 8080:8080 lessond
 #
 # Three stages, all Debian 12 (bookworm):
-#   ui      builds the browser UI (static/dist) with `make ui`: Debian's
-#           own Node.js 18 and npm, esbuild from the npm registry, no source
-#           maps (they are not shipped).
+#   ui      builds the browser UI (static/dist, static/index.html) with
+#           `make ui`: Debian's own Node.js 18 and npm, esbuild from the npm
+#           registry, no source maps (they are not shipped).
 #   build   builds the server and runs the unit tests (cmocka).
 #   runtime the shared libraries, the Python 3.11 standard library, the
 #           binary, the page and the lessons; nothing else.
@@ -14,7 +14,7 @@
 # Packages come from Debian's archive (apt-get) and the npm registry (npm ci)
 # only. Tested with rootful podman by tests/docker/run.sh.
 
-# ---- ui: static/src -> static/dist -----------------------------------------
+# ---- ui: static/src -> static/dist and static/index.html -------------------
 FROM debian:bookworm-slim AS ui
 ARG DEBIAN_FRONTEND=noninteractive
 # nodejs and npm are what `make deps` installs when Node.js is missing.
@@ -34,6 +34,8 @@ RUN --mount=type=secret,id=ca \
 COPY Makefile build-ui.mjs ./
 COPY static/ static/
 # make sees node_modules newer than the lock file and only runs the build.
+# The compressed copies (.br, .gz) are written after their files, so their
+# times stay no older than the files' in the image (lessond checks).
 RUN make ui UI_FLAGS=--no-sourcemap && rm -rf static/src \
  && ! find static -name '*.map*' | grep .
 

@@ -70,13 +70,14 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
-# The browser UI: static/src -> static/dist (app.js, app.css) with npm and
-# esbuild (build-ui.mjs; Node.js >= 18, Debian 12's own is 18.20). `npm ci`
-# reaches the npm registry once per lock file change; after that the build
-# and the page work offline (lessond serves every asset itself). The stamp
-# records a finished build; a missing bundle builds again.
-# UI_FLAGS=--no-sourcemap: no source maps.
-UI_SRC := $(shell find static/src -type f 2>/dev/null) static/index.html build-ui.mjs
+# The browser UI: static/src -> static/dist (app-<hash>.js, app-<hash>.css,
+# their .gz and .br) and the page static/index.html, with npm and esbuild
+# (build-ui.mjs; Node.js >= 18, Debian 12's own is 18.20). `npm ci` reaches
+# the npm registry once per lock file change; after that the build and the
+# page work offline (lessond serves every asset itself). The stamp records a
+# finished build (the build leaves unchanged files, and their ETags, alone);
+# a missing page or bundle builds again. UI_FLAGS=--no-sourcemap: no maps.
+UI_SRC := $(shell find static/src -type f 2>/dev/null) build-ui.mjs
 UI_STAMP := build/ui.stamp
 UI_FLAGS ?=
 NODE_MIN := 18
@@ -85,7 +86,7 @@ NODE_OK := command -v npm >/dev/null 2>&1 && node -e 'process.exit(Number(proces
 ui: $(UI_STAMP)
 
 $(UI_STAMP): node_modules/.package-lock.json $(UI_SRC) \
-	  $(if $(wildcard static/dist/app.js),,ui-rebuild)
+	  $(if $(and $(wildcard static/index.html),$(wildcard static/dist/app-*.js)),,ui-rebuild)
 	npm run --silent build $(if $(UI_FLAGS),-- $(UI_FLAGS))
 	@mkdir -p $(@D) && touch $@
 

@@ -10,6 +10,7 @@ tests/integration/test_http.py` (make integration does this).
 
 import concurrent.futures
 import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -244,34 +245,10 @@ class Caching(StaticTreeServer):
         self.assertEqual((status, body), (200, b'{"a": 22}'))
         self.assertNotEqual(headers["ETag"], old)
 
-    def test_built_assets_are_cached_long_only_when_their_names_are_hashed(self):
-        # vite writes fixed names (static/dist/app.js): a long max-age would
-        # keep the old UI after an upgrade, so they must be revalidated.
-        dist = os.path.join(REPO, "static", "dist")
-        if not os.path.isdir(dist):
-            self.skipTest("static/dist is not built (make ui)")
-        with Server("--static-dir", os.path.join(REPO, "static")) as s:
-            names = sorted(os.listdir(dist))
-            self.assertTrue(names)
-            for name in names:
-                with self.subTest(name=name):
-                    status, headers, _ = s.request("GET", "/dist/" + name)
-                    self.assertEqual(status, 200)
-                    self.assertTrue(headers.get("ETag"))
-                    cc = headers.get("Cache-Control", "")
-                    age = re.search(r"max-age=(\d+)", cc)
-                    long_lived = "immutable" in cc or (age and int(age.group(1)) > 0)
-                    hashed = re.search(r"[.-][0-9A-Za-z_-]{8,}\.\w+$", name) and \
-                        re.search(r"\d", name)
-                    if long_lived:
-                        self.assertTrue(hashed, f"{name} is cached as {cc!r} but its name "
-                                        "does not change with its content")
-                    else:
-                        self.assertIn("no-cache", cc)
-
 
 CHROMIUM = "gzip, deflate, br"   # what Chromium sends (over plain http too, to localhost)
 IMMUTABLE = "public, max-age=31536000, immutable"
+HASHED = re.compile(r"^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*-[0-9a-f]{8}\.[a-z0-9.]+$")
 
 
 def js_text(n):
@@ -473,6 +450,80 @@ class Compression(unittest.TestCase):
         self.assertIn("Set-Cookie", headers)
 
 
+class BuiltUI(unittest.TestCase):
+    """The page and the bundle `make ui` builds, as a browser loads them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.static = os.path.join(REPO, "static")
+        if not os.path.exists(os.path.join(cls.static, "index.html")):
+            raise unittest.SkipTest("the UI is not built (make ui)")
+        if brotli is None:
+            raise RuntimeError("python3-brotli is missing: run make test-deps")
+        cls.server = Server("--static-dir", cls.static).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def page_assets(self):
+        """The same-origin files the page names (stylesheet, script, icon)."""
+        _, _, page = self.server.request("GET", "/")
+        return re.findall(r'(?:href|src)="(/[^"#?]+)"', page.decode())
+
+    def test_the_page_names_hashed_assets_cached_for_good(self):
+        assets = self.page_assets()
+        bundle = [a for a in assets if a.startswith("/dist/")]
+        self.assertEqual(sorted(os.path.splitext(a)[1] for a in bundle), [".css", ".js"])
+        for path in bundle:
+            with self.subTest(path=path):
+                self.assertRegex(os.path.basename(path), HASHED)
+                for accept, coding in ((CHROMIUM, "br"), ("gzip", "gzip"), (None, None)):
+                    status, headers, body = self.server.request(
+                        "GET", path, headers={"Accept-Encoding": accept} if accept else {})
+                    self.assertEqual(status, 200)
+                    self.assertEqual(headers.get("Cache-Control"), IMMUTABLE)
+                    self.assertEqual(headers.get("Content-Encoding"), coding)
+                    self.assertEqual(headers.get("Vary"), "Accept-Encoding")
+                    with open(os.path.join(self.static, path.lstrip("/")), "rb") as f:
+                        self.assertEqual(decode(headers, body), f.read())
+        status, headers, _ = self.server.request("GET", "/", headers={"Accept-Encoding": CHROMIUM})
+        self.assertEqual((status, headers.get("Cache-Control")), (200, "no-cache"))
+
+    def test_everything_in_dist_is_named_after_its_content(self):
+        # build-ui.mjs: <stem>-<first 8 hex digits of SHA-256 of the code>,
+        # the code taken without its source map comment and followed by
+        # "\0map" when it has one; a map, .gz and .br go by their file's name.
+        dist = os.path.join(self.static, "dist")
+        names = sorted(os.listdir(dist))
+        self.assertTrue(names)
+        for name in names:
+            with self.subTest(name=name):
+                self.assertRegex(name, HASHED)
+                if name.endswith((".gz", ".br", ".map")):
+                    self.assertIn(name[:-len(".map") if name.endswith(".map") else -3], names)
+                    continue
+                with open(os.path.join(dist, name), "rb") as f:
+                    code = f.read()
+                m = re.search(rb"(//# sourceMappingURL=|/\*# sourceMappingURL=)(\S+)\.map( \*/)?\n$",
+                              code)
+                if m:
+                    self.assertEqual(m.group(2).decode(), name)
+                    code = code[:m.start()] + b"\0map"
+                digest = hashlib.sha256(code).hexdigest()[:8]
+                self.assertEqual(re.search(r"-([0-9a-f]{8})\.", name).group(1), digest)
+
+    def test_a_cold_load_is_a_third_of_the_plain_bytes(self):
+        sent = plain = 0
+        for path in ["/"] + self.page_assets():
+            _, headers, body = self.server.request("GET", path,
+                                                   headers={"Accept-Encoding": CHROMIUM})
+            sent += len(body)
+            plain += len(decode(headers, body))
+        self.assertGreater(plain, 100_000)
+        self.assertLess(sent, plain / 3, f"{sent} bytes sent for {plain}")
+
+
 class SecurityHeaders(unittest.TestCase):
     """Pages carry a strict CSP; every response carries nosniff and a
     Referrer-Policy."""
@@ -502,7 +553,14 @@ class SecurityHeaders(unittest.TestCase):
                 self.assertNotIn("unsafe-eval", csp)
 
     def test_index_html_needs_nothing_the_csp_forbids(self):
-        with open(os.path.join(REPO, "static", "index.html"), encoding="utf-8") as f:
+        # The page's source, and the page built from it when there is one.
+        for path in ("static/src/index.html", "static/index.html"):
+            if os.path.exists(os.path.join(REPO, path)) or path.startswith("static/src"):
+                with self.subTest(path=path):
+                    self.check_page_needs_nothing_the_csp_forbids(os.path.join(REPO, path))
+
+    def check_page_needs_nothing_the_csp_forbids(self, path):
+        with open(path, encoding="utf-8") as f:
             page = f.read()
         self.assertNotRegex(page, r"<script(?![^>]*\bsrc=)[^>]*>", "inline script")
         self.assertNotRegex(page, r"<style\b", "inline style element")
