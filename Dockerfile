@@ -3,21 +3,21 @@
 #   docker build -t lessond .
 #   docker run --init -p 8080:8080 lessond
 #
-# Three stages:
-#   ui      builds the browser UI (static/dist) with `make ui`. vite 8 needs
-#           Node.js >= 20.19; Debian 12's nodejs is 18, Debian 13's is 20.19,
-#           so this stage alone is Debian 13 (trixie). It only produces
-#           JavaScript and CSS, which do not care what they were built on.
-#   build   builds the server on Debian 12 and runs the unit tests (cmocka).
-#   runtime Debian 12 with the shared libraries, the Python 3.11 standard
-#           library, the binary, the page and the lessons; nothing else.
+# Three stages, all Debian 12 (bookworm):
+#   ui      builds the browser UI (static/dist, static/index.html) with
+#           `make ui`: Debian's own Node.js 18 and npm, esbuild from the npm
+#           registry, no source maps (they are not shipped).
+#   build   builds the server and runs the unit tests (cmocka).
+#   runtime the shared libraries, the Python 3.11 standard library, the
+#           binary, the page and the lessons; nothing else.
 #
 # Packages come from Debian's archive (apt-get) and the npm registry (npm ci)
 # only. Tested with rootful podman by tests/docker/run.sh.
 
-# ---- ui: static/src -> static/dist -----------------------------------------
-FROM debian:trixie-slim AS ui
+# ---- ui: static/src -> static/dist and static/index.html -------------------
+FROM debian:bookworm-slim AS ui
 ARG DEBIAN_FRONTEND=noninteractive
+# nodejs and npm are what `make deps` installs when Node.js is missing.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates make nodejs npm \
  && rm -rf /var/lib/apt/lists/*
@@ -29,23 +29,28 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=ca \
     if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
+ && echo "node $(node --version), npm $(npm --version)" \
  && npm ci --no-audit --no-fund --loglevel=error
-COPY Makefile vite.config.js ./
+COPY Makefile build-ui.mjs ./
 COPY static/ static/
-# make sees node_modules newer than the lock file and only runs `vite build`.
-RUN make ui && rm -rf static/src
+# make sees node_modules newer than the lock file and only runs the build.
+# The compressed copies (.br, .gz) are written after their files, so their
+# times stay no older than the files' in the image (lessond checks).
+RUN make ui UI_FLAGS=--no-sourcemap && rm -rf static/src \
+ && ! find static -name '*.map*' | grep .
 
 # ---- build: the server and its unit tests ----------------------------------
 FROM debian:bookworm-slim AS build
 ARG DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
 COPY Makefile ./
-# `make deps` installs the Makefile's own list of build packages (DEB_RUN);
-# cmocka is the unit tests' addition. Recommends are not needed to build.
+# `make server-deps` installs the Makefile's own list of build packages
+# (DEB_RUN; `make deps` adds Node.js, which only the ui stage needs); cmocka
+# is the unit tests' addition. Recommends are not needed to build.
 RUN echo 'APT::Install-Recommends "false";' > /etc/apt/apt.conf.d/90no-recommends \
  && apt-get update \
  && apt-get install -y make \
- && make deps \
+ && make server-deps \
  && apt-get install -y libcmocka-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY server/ server/

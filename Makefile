@@ -9,7 +9,7 @@ PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html
 # (cmocka, the hostile suite's namespaces, Chromium for the browser tests).
 DEB_RUN := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev \
 	python3-dev python3.11 libmd4c-dev libmd4c-html0-dev
-DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium
+DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium python3-brotli
 PY := /usr/bin/python3
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -46,7 +46,7 @@ PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps run test unit integration hostile check-lessons check-style format bench clean ui e2e
+.PHONY: all deps server-deps ui-deps test-deps run test unit integration hostile check-lessons check-style format bench clean ui e2e
 
 all: $(BUILD)/lessond ui
 
@@ -70,19 +70,28 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
-# The browser UI: static/src → static/dist (app.js, app.css) with npm and vite.
-# `npm ci` reaches the npm registry once per lock file change; after that the
-# build and the page work offline (lessond serves every asset itself).
-UI_SRC := $(shell find static/src -type f 2>/dev/null) static/index.html vite.config.js
-ui: static/dist/app.js
+# The browser UI: static/src -> static/dist (app-<hash>.js, app-<hash>.css,
+# their .gz and .br) and the page static/index.html, with npm and esbuild
+# (build-ui.mjs; Node.js >= 18, Debian 12's own is 18.20). `npm ci` reaches
+# the npm registry once per lock file change; after that the build and the
+# page work offline (lessond serves every asset itself). The stamp records a
+# finished build (the build leaves unchanged files, and their ETags, alone);
+# a missing page or bundle builds again. UI_FLAGS=--no-sourcemap: no maps.
+UI_SRC := $(shell find static/src -type f 2>/dev/null) build-ui.mjs
+UI_STAMP := build/ui.stamp
+UI_FLAGS ?=
+NODE_MIN := 18
+NODE_OK := command -v npm >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= $(NODE_MIN) ? 0 : 1)' >/dev/null 2>&1
+.PHONY: ui-rebuild
+ui: $(UI_STAMP)
 
-static/dist/app.js: node_modules/.package-lock.json $(UI_SRC)
-	npm run --silent build
-	@touch $@
+$(UI_STAMP): node_modules/.package-lock.json $(UI_SRC) \
+	  $(if $(and $(wildcard static/index.html),$(wildcard static/dist/app-*.js)),,ui-rebuild)
+	npm run --silent build $(if $(UI_FLAGS),-- $(UI_FLAGS))
+	@mkdir -p $(@D) && touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
-	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)' 2>/dev/null || \
-	  { echo "make ui needs Node.js >= 20.19 and npm (vite 8); found: $$(node --version 2>/dev/null || echo none)" >&2; exit 1; }
+	@$(NODE_OK) || { echo "make ui needs Node.js >= $(NODE_MIN) and npm; found: node $$(node --version 2>/dev/null || echo none), npm $$(npm --version 2>/dev/null || echo none); run make deps (it installs Debian's nodejs and npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Browser tests: Debian's chromium driven by playwright-core; screenshots in build/e2e/.
@@ -91,10 +100,13 @@ e2e: $(BUILD)/lessond ui
 
 # Installs missing Debian packages (as root), or prints the exact command.
 # `make deps` is what `make run` needs; `make test-deps` adds the tests' own.
+# $(1): packages checked with dpkg; $(2): packages wanted anyway (a shell
+# word list, e.g. from a check of its own).
 define install_missing
 	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
+	for p in $(2); do missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
@@ -107,10 +119,18 @@ define install_missing
 	fi
 endef
 
-deps:
+# The page's build needs Node.js >= $(NODE_MIN) and npm: Debian's nodejs and
+# npm when `node` or `npm` is missing or too old. A newer Node.js from
+# elsewhere is kept as it is.
+deps: server-deps ui-deps
+
+server-deps:
 	$(call install_missing,$(DEB_RUN))
 
-test-deps:
+ui-deps:
+	$(call install_missing,,$$($(NODE_OK) || echo nodejs npm))
+
+test-deps: ui-deps
 	$(call install_missing,$(DEB_TEST))
 
 run: deps

@@ -151,6 +151,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 		MHD_add_response_header(mr, "Content-Security-Policy", r->csp);
 	if (r->etag[0])
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->encoding)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_ENCODING, r->encoding);
+	if (r->vary)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_VARY, r->vary);
 	if (r->set_cookie[0])
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
@@ -216,7 +220,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	    client,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
-	    NULL};
+	    NULL,
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING)};
 	if (srv->handler(srv->ctx, &req, &ex->resp, ex) == HANDLER_DONE)
 		return send_response(conn, ex);
 	pthread_mutex_lock(&ex->lock);

@@ -18,6 +18,8 @@ struct http_request {
 	const char *if_none_match; /* the If-None-Match header, borrowed, or NULL */
 	const char *cookie;        /* the Cookie header, borrowed, or NULL */
 	const char *learner;       /* the learner id from the cookie (route sets it), or NULL */
+	/* the Accept-Encoding header, borrowed, or NULL */
+	const char *accept_encoding;
 };
 
 struct http_response {
@@ -29,6 +31,8 @@ struct http_response {
 	int retry_after;          /* seconds, for 503; 0 for none */
 	const char *cache;        /* Cache-Control value, static string or NULL */
 	const char *csp;          /* Content-Security-Policy for pages, static string or NULL */
+	const char *encoding;     /* Content-Encoding of the body, static string or NULL */
+	const char *vary;         /* Vary value, static string or NULL */
 	char etag[64];            /* entity tag of a static file, "" for none */
 	char note[16];            /* a run's status, for the access log; "" for none */
 	char set_cookie[128];     /* a Set-Cookie value, "" for none */

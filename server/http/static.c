@@ -1,4 +1,6 @@
-/* static.c: files of the browser UI. Small files, read per request. */
+/* static.c: files of the browser UI. Small files, read per request, sent
+ * precompressed (.br, .gz siblings made by the build) when the client accepts
+ * it; content-hashed names are cached for good, everything else revalidated. */
 #include "http/static.h"
 
 #include <fcntl.h>
@@ -10,8 +12,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define STATIC_MAX_FILE (8 << 20)
 
 /* Pages may load only what lessond serves: no inline script or style. */
 static const char page_csp[] =
@@ -49,37 +49,176 @@ int static_resolve(const char *root, const char *url_path, char *out, size_t out
 	return 0;
 }
 
-const char *static_mime(const char *path)
+/* The types lessond knows: extension, MIME type, whether it compresses. */
+static const struct {
+	const char *ext, *mime;
+	bool compressible;
+} types[] = {
+    {".html", "text/html; charset=utf-8", true},
+    {".js", "text/javascript; charset=utf-8", true},
+    {".mjs", "text/javascript; charset=utf-8", true},
+    {".css", "text/css; charset=utf-8", true},
+    {".json", "application/json", true},
+    {".map", "application/json", true},
+    {".webmanifest", "application/manifest+json", true},
+    {".svg", "image/svg+xml", true},
+    {".png", "image/png", false},
+    {".jpg", "image/jpeg", false},
+    {".jpeg", "image/jpeg", false},
+    {".gif", "image/gif", false},
+    {".webp", "image/webp", false},
+    {".avif", "image/avif", false},
+    {".ico", "image/x-icon", false},
+    {".woff2", "font/woff2", false},
+    {".woff", "font/woff", false},
+    {".ttf", "font/ttf", false},
+    {".otf", "font/otf", false},
+    {".wasm", "application/wasm", false},
+    {".txt", "text/plain; charset=utf-8", true},
+};
+
+/* The index in types of a file name's extension, or -1. */
+static int type_of(const char *path)
 {
-	static const char *const types[][2] = {
-	    {".html", "text/html; charset=utf-8"},
-	    {".js", "text/javascript; charset=utf-8"},
-	    {".mjs", "text/javascript; charset=utf-8"},
-	    {".css", "text/css; charset=utf-8"},
-	    {".json", "application/json"},
-	    {".map", "application/json"},
-	    {".webmanifest", "application/manifest+json"},
-	    {".svg", "image/svg+xml"},
-	    {".png", "image/png"},
-	    {".jpg", "image/jpeg"},
-	    {".jpeg", "image/jpeg"},
-	    {".gif", "image/gif"},
-	    {".webp", "image/webp"},
-	    {".avif", "image/avif"},
-	    {".ico", "image/x-icon"},
-	    {".woff2", "font/woff2"},
-	    {".woff", "font/woff"},
-	    {".ttf", "font/ttf"},
-	    {".otf", "font/otf"},
-	    {".wasm", "application/wasm"},
-	    {".txt", "text/plain; charset=utf-8"},
-	};
 	const char *base = strrchr(path, '/');
 	const char *dot = strrchr(base ? base : path, '.');
 	for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
-		if (strcasecmp(dot, types[i][0]) == 0)
-			return types[i][1];
-	return "application/octet-stream";
+		if (strcasecmp(dot, types[i].ext) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *static_mime(const char *path)
+{
+	int t = type_of(path);
+	return t < 0 ? "application/octet-stream" : types[t].mime;
+}
+
+bool static_compressible(const char *path)
+{
+	int t = type_of(path);
+	return t >= 0 && types[t].compressible;
+}
+
+bool static_is_hashed(const char *url_path)
+{
+	static const char dir[] = "/dist/";
+	if (strncmp(url_path, dir, sizeof dir - 1) != 0)
+		return false;
+	const char *base = strrchr(url_path, '/') + 1;
+	const char *dash = strrchr(base, '-');
+	if (!dash || dash == base)
+		return false;
+	const char *h = dash + 1;
+	for (int i = 0; i < 8; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return false;
+	return h[8] == '.' && h[9] != '\0';
+}
+
+/* The value of a qvalue, value..value+n ("0", "0.5", "1.000"), in
+ * thousandths, or -1 unless it is one (RFC 9110: 0 to 1, at most three
+ * decimals). */
+static int parse_qvalue(const char *value, size_t n)
+{
+	if (n == 0 || n > 5 || (value[0] != '0' && value[0] != '1') || (n > 1 && value[1] != '.'))
+		return -1;
+	int v = (value[0] - '0') * 1000, scale = 100;
+	for (size_t i = 2; i < n; i++, scale /= 10) {
+		if (value[i] < '0' || value[i] > '9')
+			return -1;
+		v += (value[i] - '0') * scale;
+	}
+	return v > 1000 ? -1 : v;
+}
+
+/* Whether c is optional white space (OWS). */
+static bool is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The q-value given by an Accept-Encoding element's parameters, p..end
+ * (what follows its token: ";q=0.5", " ; Q=1", or nothing), in
+ * thousandths: 1000 when there is no q, -1 when the parameters or the q
+ * are malformed (each is "name=value"). Parameters other than q are passed
+ * over. */
+static int parse_q(const char *p, const char *end)
+{
+	int q = 1000;
+	for (;;) {
+		while (p < end && is_ows(*p))
+			p++;
+		if (p == end)
+			return q;
+		if (*p++ != ';')
+			return -1;
+		while (p < end && is_ows(*p))
+			p++;
+		const char *name = p;
+		while (p < end && *p != '=' && *p != ';' && !is_ows(*p))
+			p++;
+		size_t name_len = (size_t)(p - name);
+		while (p < end && is_ows(*p))
+			p++;
+		if (name_len == 0 || p == end || *p != '=')
+			return -1;
+		for (p++; p < end && is_ows(*p); p++)
+			;
+		const char *value = p;
+		while (p < end && *p != ';' && !is_ows(*p))
+			p++;
+		if (name_len == 1 && (name[0] == 'q' || name[0] == 'Q') &&
+		    (q = parse_qvalue(value, (size_t)(p - value))) < 0)
+			return -1;
+	}
+}
+
+/* Whether the token at p (len bytes) is `name`, case-insensitively. */
+static bool token_is(const char *p, size_t len, const char *name)
+{
+	return strlen(name) == len && strncasecmp(p, name, len) == 0;
+}
+
+enum static_encoding static_choose_encoding(const char *accept_encoding, unsigned offered)
+{
+	/* The q each coding is given, in thousandths; -1: not named. */
+	int q_gzip = -1, q_br = -1, q_identity = -1, q_any = -1;
+	if (!accept_encoding)
+		return STATIC_IDENTITY;
+	for (const char *p = accept_encoding; *p;) {
+		p += strspn(p, " \t,");
+		const char *end = p + strcspn(p, ",");
+		size_t len = strcspn(p, ",; \t");
+		int q = len ? parse_q(p + len, end) : -1;
+		int *slot = NULL;
+		if (token_is(p, len, "gzip") || token_is(p, len, "x-gzip"))
+			slot = &q_gzip;
+		else if (token_is(p, len, "br"))
+			slot = &q_br;
+		else if (token_is(p, len, "identity"))
+			slot = &q_identity;
+		else if (token_is(p, len, "*"))
+			slot = &q_any;
+		if (slot && q >= 0 && *slot < 0)
+			*slot = q;
+		p = end;
+	}
+	if (q_gzip < 0)
+		q_gzip = q_any < 0 ? 0 : q_any;
+	if (q_br < 0)
+		q_br = q_any < 0 ? 0 : q_any;
+	if (q_identity < 0)
+		q_identity = q_any < 0 ? 0 : q_any; /* unnamed: the fallback, below any coding */
+	enum static_encoding best = STATIC_IDENTITY;
+	int best_q = q_identity;
+	if ((offered & STATIC_OFFER(STATIC_GZIP)) && q_gzip > 0 && q_gzip >= best_q) {
+		best = STATIC_GZIP;
+		best_q = q_gzip;
+	}
+	if ((offered & STATIC_OFFER(STATIC_BR)) && q_br > 0 && q_br >= best_q)
+		best = STATIC_BR;
+	return best;
 }
 
 /* Sets a fixed JSON error, like the API's ({"error": ...}). */
@@ -110,55 +249,114 @@ static bool etag_matches(const char *if_none_match, const char *etag)
 	return false;
 }
 
-/* Reads a whole regular file into a malloc'd buffer, unless its entity
- * tag (size and modification time) equals `if_none_match`: then *buf stays
- * NULL and 1 is returned (the browser's copy is current). Returns 0, 1 or -1. */
-static int read_file(const char *path, const char *if_none_match, char **buf, size_t *len,
-                     char *etag, size_t etag_len)
+/* Whether a is older than b (modification times). */
+static bool older(const struct stat *a, const struct stat *b)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
+	return a->st_mtim.tv_sec < b->st_mtim.tv_sec ||
+	       (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec < b->st_mtim.tv_nsec);
+}
+
+/* Opens path + suffix as a regular file of at most STATIC_MAX_FILE bytes,
+ * not through a symlink, and fills *st. Returns the fd, or -1. */
+static int open_regular(const char *path, const char *suffix, struct stat *st)
+{
+	char name[PATH_MAX];
+	if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffix) >= sizeof name)
+		return -1;
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX_FILE) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size > STATIC_MAX_FILE) {
 		close(fd);
 		return -1;
 	}
-	snprintf(etag, etag_len, "\"%llx-%llx.%lx\"", (unsigned long long)st.st_size,
-	         (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
-	if (if_none_match && etag_matches(if_none_match, etag)) {
-		close(fd);
-		*buf = NULL;
-		*len = 0;
-		return 1;
+	return fd;
+}
+
+int static_open(const char *path, const char *accept_encoding, struct static_file *out)
+{
+	static const char *const suffix[] = {[STATIC_GZIP] = ".gz", [STATIC_BR] = ".br"};
+	struct stat plain;
+	int fd = open_regular(path, "", &plain);
+	if (fd < 0)
+		return -1;
+	unsigned offered =
+	    static_compressible(path) ? STATIC_OFFER(STATIC_GZIP) | STATIC_OFFER(STATIC_BR) : 0;
+	for (;;) {
+		enum static_encoding enc = static_choose_encoding(accept_encoding, offered);
+		if (enc == STATIC_IDENTITY)
+			break;
+		struct stat st;
+		int vfd = open_regular(path, suffix[enc], &st);
+		if (vfd >= 0 && !older(&st, &plain)) {
+			close(fd);
+			out->fd = vfd;
+			out->st = st;
+			out->encoding = enc;
+			return 0;
+		}
+		if (vfd >= 0)
+			close(vfd); /* stale: the file changed after it was compressed */
+		offered &= ~STATIC_OFFER(enc);
 	}
-	*buf = malloc((size_t)st.st_size + 1);
-	ssize_t got = *buf ? read(fd, *buf, (size_t)st.st_size) : -1;
-	close(fd);
-	if (got != st.st_size) {
+	out->fd = fd;
+	out->st = plain;
+	out->encoding = STATIC_IDENTITY;
+	return 0;
+}
+
+/* Reads the opened file into a malloc'd buffer, unless its entity tag
+ * (size and modification time of the file sent, and its coding) is named
+ * by `if_none_match`: then *buf stays NULL and 1 is returned (the browser's
+ * copy is current). Closes f->fd. Returns 0, 1 or -1. */
+static int read_file(struct static_file *f, const char *if_none_match, char **buf, size_t *len,
+                     char *etag, size_t etag_len)
+{
+	static const char *const tag[] = {
+	    [STATIC_IDENTITY] = "", [STATIC_GZIP] = "-gz", [STATIC_BR] = "-br"};
+	int rc = -1;
+	snprintf(etag, etag_len, "\"%llx-%llx.%lx%s\"", (unsigned long long)f->st.st_size,
+	         (unsigned long long)f->st.st_mtim.tv_sec, (unsigned long)f->st.st_mtim.tv_nsec,
+	         tag[f->encoding]);
+	*buf = NULL;
+	*len = 0;
+	if (if_none_match && etag_matches(if_none_match, etag)) {
+		rc = 1;
+		goto close_fd;
+	}
+	*buf = malloc((size_t)f->st.st_size + 1);
+	ssize_t got = *buf ? read(f->fd, *buf, (size_t)f->st.st_size) : -1;
+	if (got != f->st.st_size) {
 		free(*buf);
 		*buf = NULL;
-		return -1;
+		goto close_fd;
 	}
 	*len = (size_t)got;
-	return 0;
+	rc = 0;
+close_fd:
+	close(f->fd);
+	f->fd = -1;
+	return rc;
 }
 
 enum handler_result static_handle(const char *root, const struct http_request *req,
                                   struct http_response *resp, struct http_exchange *ex)
 {
+	static const char *const coding[] = {[STATIC_GZIP] = "gzip", [STATIC_BR] = "br"};
 	(void)ex;
 	char path[PATH_MAX];
+	struct static_file f;
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
 		json_error(resp, 405,
 		           "{\"error\": \"method not allowed: files are read with GET\"}");
 		resp->allow = "GET, HEAD";
 		return HANDLER_DONE;
 	}
-	int got = static_resolve(root, req->path, path, sizeof path) < 0
+	int got = static_resolve(root, req->path, path, sizeof path) < 0 ||
+	                  static_open(path, req->accept_encoding, &f) < 0
 	              ? -1
-	              : read_file(path, req->if_none_match, &resp->body, &resp->body_len,
-	                          resp->etag, sizeof resp->etag);
+	              : read_file(&f, req->if_none_match, &resp->body, &resp->body_len, resp->etag,
+	                          sizeof resp->etag);
 	if (got < 0) {
 		resp->etag[0] = '\0';
 		json_error(resp, 404, "{\"error\": \"not found\"}");
@@ -166,11 +364,22 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 	}
 	resp->status = got == 1 ? 304 : 200;
 	resp->content_type = static_mime(path);
+	if (got == 0 && f.encoding != STATIC_IDENTITY)
+		resp->encoding = coding[f.encoding];
+	if (static_compressible(path))
+		resp->vary = "Accept-Encoding";
 	if (strncmp(resp->content_type, "text/html", 9) == 0)
 		resp->csp = page_csp;
-	/* Revalidate every time (a 304 costs one round trip): vite writes
-	 * fixed names (dist/app.js), so a long max-age would keep a stale UI
-	 * after an upgrade. Only content-hashed names could be immutable. */
-	resp->cache = "no-cache";
+	if (static_is_hashed(req->path)) {
+		/* The name changes with the content: keep it a year, never ask
+		 * again. Shared caches may keep it too, so it must not carry
+		 * one learner's cookie (the page itself hands that out). */
+		resp->cache = "public, max-age=31536000, immutable";
+		resp->set_cookie[0] = '\0';
+	} else {
+		/* The page, and anything named the same across builds: revalidate
+		 * every time (a 304 costs one round trip). */
+		resp->cache = "no-cache";
+	}
 	return HANDLER_DONE;
 }

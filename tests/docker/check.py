@@ -51,11 +51,14 @@ def ok(text):
 def checks(base):
     status, ctype, page = request(base + "/")
     assert status == 200 and ctype.startswith("text/html"), f"GET /: HTTP {status} {ctype}"
-    assert b"/dist/app.js" in page and b"<main" in page, "GET / is not the course page"
-    status, ctype, script = request(base + "/dist/app.js")
+    # The bundle's name changes with its content: /dist/app-<8 hex digits>.js.
+    m = re.search(rb'src="(/dist/app-[0-9a-f]{8}\.js)"', page)
+    assert m and b"<main" in page, "GET / is not the course page"
+    name = m.group(1).decode()
+    status, ctype, script = request(base + name)
     assert status == 200 and "javascript" in ctype and len(script) > 10000, \
-        f"GET /dist/app.js: HTTP {status} {ctype}, {len(script)} bytes"
-    ok(f"GET / is the course page; /dist/app.js is {len(script)} bytes")
+        f"GET {name}: HTTP {status} {ctype}, {len(script)} bytes"
+    ok(f"GET / is the course page; {name} is {len(script)} bytes")
 
     lessons = get_json(base + "/api/lessons")["lessons"]
     assert lessons, "no lessons"

@@ -5,10 +5,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+// Not import.meta.dirname: Debian 12's Node.js 18 does not have it.
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHOTS = resolve(ROOT, process.env.E2E_OUT || 'build/e2e');
 const BIN = resolve(ROOT, process.env.LESSOND_BIN || 'build/lessond');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { launchBrowser, openPage, shot, startServer } from './harness.mjs';
+import { launchBrowser, openPage, shot, sleep, startServer } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -500,4 +500,40 @@ test('dark mode follows the system, a 360 px phone shows the lesson without side
     assert.ok(size >= 18, `text grows on a projector (${size} px)`);
     await shot(page, '22-projector-lesson', { fullPage: false });
   });
+});
+
+test('the bundle arrives compressed under content-hashed names; a reload asks only for the page, the bundle comes from the cache', async () => {
+  // A context of its own without routes: Playwright turns the HTTP cache
+  // off in a context with routes (openPage's). The server's own CSP applies.
+  const context = await browser.newContext({ baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+    const bundle = [];
+    page.on('response', (r) => new URL(r.url()).pathname.startsWith('/dist/') && bundle.push(r));
+    await page.goto('/');
+    await page.locator('.course-list > li').first().waitFor();
+    assert.deepEqual(bundle.map((r) => new URL(r.url()).pathname.replace(/.*\./, '')).sort(), ['css', 'js']);
+    for (const r of bundle) {
+      assert.match(new URL(r.url()).pathname, /^\/dist\/app-[0-9a-f]{8}\.(js|css)$/);
+      assert.equal(r.headers()['content-encoding'], 'br', `${r.url()} arrives as brotli`);
+      assert.equal(r.headers()['cache-control'], 'public, max-age=31536000, immutable');
+    }
+    const logged = server.log().length;
+    await page.reload();
+    await page.locator('.course-list > li').first().waitFor();
+    // The access log line of a request is written once it is answered.
+    let asked = [];
+    for (let i = 0; i < 50 && !asked.includes('GET / 304'); i++) {
+      await sleep(100);
+      asked = [...server.log().slice(logged).matchAll(/ (GET \S+ \d{3}) /g)].map((m) => m[1]);
+    }
+    assert.ok(asked.includes('GET / 304'), `the page is revalidated on reload: ${asked.join(', ')}`);
+    assert.deepEqual(asked.filter((a) => a.includes(' /dist/')), [], 'the bundle is not asked for again');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
 });

@@ -1,5 +1,6 @@
 """The HTTP layer against the real server: static files stay inside their
-directory, carry the right types, caching and security headers; limits on
+directory, carry the right types, caching and security headers, and are
+sent precompressed (.br, .gz siblings) as Accept-Encoding allows; limits on
 bodies, URLs and headers; slow clients are dropped within a bounded time;
 wrong methods and unknown API routes get JSON errors.
 
@@ -8,6 +9,8 @@ tests/integration/test_http.py` (make integration does this).
 """
 
 import concurrent.futures
+import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -21,6 +24,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lessond import Server  # noqa: E402
+
+try:
+    import brotli  # Debian's python3-brotli (make test-deps)
+except ImportError:  # pragma: no cover - reported by the tests that need it
+    brotli = None
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECRET = b"lessond-test-secret-6f1c"
@@ -237,30 +245,283 @@ class Caching(StaticTreeServer):
         self.assertEqual((status, body), (200, b'{"a": 22}'))
         self.assertNotEqual(headers["ETag"], old)
 
-    def test_built_assets_are_cached_long_only_when_their_names_are_hashed(self):
-        # vite writes fixed names (static/dist/app.js): a long max-age would
-        # keep the old UI after an upgrade, so they must be revalidated.
-        dist = os.path.join(REPO, "static", "dist")
-        if not os.path.isdir(dist):
-            self.skipTest("static/dist is not built (make ui)")
-        with Server("--static-dir", os.path.join(REPO, "static")) as s:
-            names = sorted(os.listdir(dist))
-            self.assertTrue(names)
-            for name in names:
-                with self.subTest(name=name):
-                    status, headers, _ = s.request("GET", "/dist/" + name)
+
+CHROMIUM = "gzip, deflate, br"   # what Chromium sends (over plain http too, to localhost)
+IMMUTABLE = "public, max-age=31536000, immutable"
+HASHED = re.compile(r"^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*-[0-9a-f]{8}\.[a-z0-9.]+$")
+
+
+def js_text(n):
+    """n lines of JavaScript-looking text that compresses well but not to nothing."""
+    return "".join(f"export const value{i} = {i * 7919 % 10007};\n" for i in range(n)).encode()
+
+
+def write(path, data, mtime=None):
+    """Writes data to path (making its directory), optionally with an mtime."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+
+
+def decode(headers, body):
+    """The body with its Content-Encoding undone."""
+    coding = headers.get("Content-Encoding")
+    if coding == "gzip":
+        return gzip.decompress(body)
+    if coding == "br":
+        return brotli.decompress(body)
+    if coding is None:
+        return body
+    raise AssertionError(f"unexpected Content-Encoding {coding!r}")
+
+
+class Compression(unittest.TestCase):
+    """Precompressed siblings (file.br, file.gz) chosen by Accept-Encoding,
+    never when stale; Vary, per-coding ETags, HEAD and 304 keep working."""
+
+    @classmethod
+    def setUpClass(cls):
+        if brotli is None:
+            raise RuntimeError("python3-brotli is missing: run make test-deps")
+        cls.tmp = tempfile.TemporaryDirectory(prefix="lessond-compress-")
+        cls.root = root = os.path.join(cls.tmp.name, "static")
+        t = time.time() - 1000
+        cls.plain = {}
+        for name, data in (("index.html", b"<!doctype html><title>t</title>" + js_text(200)),
+                           ("app.js", js_text(800)), ("stale.css", js_text(300)),
+                           ("dist/app-0123abcd.js", js_text(500)), ("dist/app.js", js_text(400)),
+                           ("big.svg", b"<svg xmlns='http://www.w3.org/2000/svg'>" + js_text(50))):
+            cls.plain[name] = data
+            write(os.path.join(root, name), data, t)
+            write(os.path.join(root, name + ".gz"), gzip.compress(data), t)
+            write(os.path.join(root, name + ".br"), brotli.compress(data), t + 1)
+        # stale.css changed after it was compressed: its .br is older (its .gz is not).
+        os.utime(os.path.join(root, "stale.css.br"), (t - 5, t - 5))
+        cls.plain["notes.txt"] = js_text(100)
+        write(os.path.join(root, "notes.txt"), cls.plain["notes.txt"], t)
+        cls.plain["pic.png"] = b"\x89PNG\r\n\x1a\n" + js_text(100)
+        write(os.path.join(root, "pic.png"), cls.plain["pic.png"], t)
+        write(os.path.join(root, "pic.png.gz"), gzip.compress(cls.plain["pic.png"]), t)
+        cls.server = Server("--static-dir", root).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        cls.tmp.cleanup()
+
+    def get(self, path, accept=None, method="GET", headers=None):
+        h = dict(headers or {})
+        if accept is not None:
+            h["Accept-Encoding"] = accept
+        return self.server.request(method, path, headers=h)
+
+    def test_bodies_decompress_to_exactly_the_plain_file(self):
+        for name in ("index.html", "app.js", "dist/app-0123abcd.js", "big.svg"):
+            for accept, coding in ((CHROMIUM, "br"), ("gzip, deflate", "gzip"),
+                                   ("br", "br"), (None, None), ("identity", None)):
+                with self.subTest(name=name, accept=accept):
+                    status, headers, body = self.get("/" + name, accept)
                     self.assertEqual(status, 200)
-                    self.assertTrue(headers.get("ETag"))
-                    cc = headers.get("Cache-Control", "")
-                    age = re.search(r"max-age=(\d+)", cc)
-                    long_lived = "immutable" in cc or (age and int(age.group(1)) > 0)
-                    hashed = re.search(r"[.-][0-9A-Za-z_-]{8,}\.\w+$", name) and \
-                        re.search(r"\d", name)
-                    if long_lived:
-                        self.assertTrue(hashed, f"{name} is cached as {cc!r} but its name "
-                                        "does not change with its content")
-                    else:
-                        self.assertIn("no-cache", cc)
+                    self.assertEqual(headers.get("Content-Encoding"), coding)
+                    self.assertEqual(headers.get("Content-Length"), str(len(body)))
+                    self.assertEqual(decode(headers, body), self.plain[name])
+                    if coding:
+                        self.assertLess(len(body), len(self.plain[name]) // 3)
+        status, headers, body = self.get("/", CHROMIUM)
+        self.assertEqual((status, headers.get("Content-Encoding")), (200, "br"))
+        self.assertEqual(decode(headers, body), self.plain["index.html"])
+        self.assertEqual(headers.get("Content-Type"), "text/html; charset=utf-8")
+        self.assertIn("Content-Security-Policy", headers)
+
+    def test_q_zero_refuses_a_coding(self):
+        for accept, coding in (("gzip, br;q=0", "gzip"), ("br;q=0, gzip", "gzip"),
+                               ("gzip;q=0, br;q=0", None), ("*;q=0", None),
+                               ("*, br;q=0", "gzip"), ("BR;Q=0, GZIP", "gzip"),
+                               ("br;q=0.5, gzip;q=0.8", "gzip"), ("x-gzip", "gzip"),
+                               ("*", "br"), ("deflate", None), ("", None)):
+            with self.subTest(accept=accept):
+                status, headers, body = self.get("/app.js", accept)
+                self.assertEqual((status, headers.get("Content-Encoding")), (200, coding))
+                self.assertEqual(decode(headers, body), self.plain["app.js"])
+
+    def test_vary_on_every_compressible_type(self):
+        for path in ("/", "/app.js", "/notes.txt", "/big.svg", "/stale.css"):
+            for accept in (CHROMIUM, None):
+                with self.subTest(path=path, accept=accept):
+                    _, headers, _ = self.get(path, accept)
+                    self.assertEqual(headers.get("Vary"), "Accept-Encoding")
+        # notes.txt has no siblings: Vary, but nothing to send but the file.
+        _, headers, body = self.get("/notes.txt", CHROMIUM)
+        self.assertNotIn("Content-Encoding", headers)
+        self.assertEqual(body, self.plain["notes.txt"])
+
+    def test_incompressible_types_are_sent_as_they_are(self):
+        status, headers, body = self.get("/pic.png", CHROMIUM)
+        self.assertEqual((status, body), (200, self.plain["pic.png"]))
+        self.assertNotIn("Content-Encoding", headers)
+        self.assertNotIn("Vary", headers)
+
+    def test_a_stale_sibling_is_never_sent(self):
+        # stale.css.br is older than stale.css: br is passed over for gzip.
+        for accept, coding in ((CHROMIUM, "gzip"), ("br", None), ("br, gzip;q=0.1", "gzip")):
+            with self.subTest(accept=accept):
+                _, headers, body = self.get("/stale.css", accept)
+                self.assertEqual(headers.get("Content-Encoding"), coding)
+                self.assertEqual(decode(headers, body), self.plain["stale.css"])
+
+    def test_a_file_rewritten_after_compression_is_sent_plain(self):
+        path = os.path.join(self.root, "fresh.js")
+        old = js_text(300)
+        write(path, old, time.time() - 100)
+        write(path + ".br", brotli.compress(old), time.time() - 100)
+        write(path + ".gz", gzip.compress(old), time.time() - 100)
+        _, headers, _ = self.get("/fresh.js", CHROMIUM)
+        self.assertEqual(headers.get("Content-Encoding"), "br")
+        new = js_text(301)
+        write(path, new)  # now newer than both siblings
+        status, headers, body = self.get("/fresh.js", CHROMIUM)
+        self.assertEqual((status, body), (200, new))
+        self.assertNotIn("Content-Encoding", headers)
+
+    def test_each_coding_has_its_own_etag(self):
+        tags = {}
+        for accept in (CHROMIUM, "gzip", None):
+            _, headers, _ = self.get("/app.js", accept)
+            tags[headers.get("Content-Encoding")] = headers["ETag"]
+        self.assertEqual(len(set(tags.values())), 3, tags)
+        for accept, coding in ((CHROMIUM, "br"), ("gzip", "gzip"), (None, None)):
+            with self.subTest(accept=accept):
+                status, headers, body = self.get("/app.js", accept,
+                                                 headers={"If-None-Match": tags[coding]})
+                self.assertEqual((status, body), (304, b""))
+                self.assertEqual(headers.get("ETag"), tags[coding])
+                self.assertEqual(headers.get("Vary"), "Accept-Encoding")
+                self.assertEqual(headers.get("Cache-Control"), "no-cache")
+        # The br copy's tag does not revalidate the gzip one: a full answer.
+        status, headers, body = self.get("/app.js", "gzip", headers={"If-None-Match": tags["br"]})
+        self.assertEqual((status, headers.get("Content-Encoding")), (200, "gzip"))
+        self.assertEqual(gzip.decompress(body), self.plain["app.js"])
+
+    def test_codings_of_one_size_and_time_still_differ_in_etag(self):
+        # The tag names the coding, not only the size and time of what is sent.
+        t = time.time() - 50
+        for suffix in ("", ".gz", ".br"):
+            write(os.path.join(self.root, "same.json" + suffix), b"{" + b" " * 2000 + b"}", t)
+        tags = set()
+        for accept in (CHROMIUM, "gzip", None):
+            _, headers, _ = self.get("/same.json", accept)
+            tags.add(headers["ETag"])
+        self.assertEqual(len(tags), 3, tags)
+
+    def test_head_describes_the_coded_body(self):
+        for accept, coding, suffix in ((CHROMIUM, "br", ".br"), ("gzip", "gzip", ".gz"),
+                                       (None, None, "")):
+            with self.subTest(accept=accept):
+                status, headers, body = self.get("/app.js", accept, method="HEAD")
+                _, got, full = self.get("/app.js", accept)
+                self.assertEqual((status, body), (200, b""))
+                self.assertEqual(headers.get("Content-Encoding"), coding)
+                size = os.path.getsize(os.path.join(self.root, "app.js" + suffix))
+                self.assertEqual(headers.get("Content-Length"), str(size))
+                self.assertEqual(len(full), size)
+                self.assertEqual(headers.get("ETag"), got.get("ETag"))
+
+    def test_hashed_names_are_immutable_everything_else_revalidated(self):
+        for path, cache in (("/dist/app-0123abcd.js", IMMUTABLE), ("/dist/app.js", "no-cache"),
+                            ("/", "no-cache"), ("/index.html", "no-cache"),
+                            ("/app.js", "no-cache"), ("/pic.png", "no-cache")):
+            for accept in (CHROMIUM, None):
+                with self.subTest(path=path, accept=accept):
+                    status, headers, _ = self.get(path, accept)
+                    self.assertEqual((status, headers.get("Cache-Control")), (200, cache))
+        _, headers, _ = self.get("/dist/app-0123abcd.js.br")
+        self.assertEqual(headers.get("Cache-Control"), IMMUTABLE)
+        status, headers, _ = self.get("/dist/app-ffffffff.js", CHROMIUM)
+        self.assertEqual((status, headers.get("Cache-Control")), (404, "no-store"))
+
+    def test_shared_cacheable_answers_carry_no_cookie(self):
+        # A learner without a cookie gets one with the page, never with an
+        # answer a shared cache may keep and hand to the next learner.
+        _, headers, _ = self.get("/dist/app-0123abcd.js", CHROMIUM)
+        self.assertNotIn("Set-Cookie", headers)
+        _, headers, _ = self.get("/", CHROMIUM)
+        self.assertIn("Set-Cookie", headers)
+
+
+class BuiltUI(unittest.TestCase):
+    """The page and the bundle `make ui` builds, as a browser loads them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.static = os.path.join(REPO, "static")
+        if not os.path.exists(os.path.join(cls.static, "index.html")):
+            raise unittest.SkipTest("the UI is not built (make ui)")
+        if brotli is None:
+            raise RuntimeError("python3-brotli is missing: run make test-deps")
+        cls.server = Server("--static-dir", cls.static).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def page_assets(self):
+        """The same-origin files the page names (stylesheet, script, icon)."""
+        _, _, page = self.server.request("GET", "/")
+        return re.findall(r'(?:href|src)="(/[^"#?]+)"', page.decode())
+
+    def test_the_page_names_hashed_assets_cached_for_good(self):
+        assets = self.page_assets()
+        bundle = [a for a in assets if a.startswith("/dist/")]
+        self.assertEqual(sorted(os.path.splitext(a)[1] for a in bundle), [".css", ".js"])
+        for path in bundle:
+            with self.subTest(path=path):
+                self.assertRegex(os.path.basename(path), HASHED)
+                for accept, coding in ((CHROMIUM, "br"), ("gzip", "gzip"), (None, None)):
+                    status, headers, body = self.server.request(
+                        "GET", path, headers={"Accept-Encoding": accept} if accept else {})
+                    self.assertEqual(status, 200)
+                    self.assertEqual(headers.get("Cache-Control"), IMMUTABLE)
+                    self.assertEqual(headers.get("Content-Encoding"), coding)
+                    self.assertEqual(headers.get("Vary"), "Accept-Encoding")
+                    with open(os.path.join(self.static, path.lstrip("/")), "rb") as f:
+                        self.assertEqual(decode(headers, body), f.read())
+        status, headers, _ = self.server.request("GET", "/", headers={"Accept-Encoding": CHROMIUM})
+        self.assertEqual((status, headers.get("Cache-Control")), (200, "no-cache"))
+
+    def test_everything_in_dist_is_named_after_its_content(self):
+        # build-ui.mjs: <stem>-<first 8 hex digits of SHA-256 of the code>,
+        # the code taken without its source map comment and followed by
+        # "\0map" when it has one; a map, .gz and .br go by their file's name.
+        dist = os.path.join(self.static, "dist")
+        names = sorted(os.listdir(dist))
+        self.assertTrue(names)
+        for name in names:
+            with self.subTest(name=name):
+                self.assertRegex(name, HASHED)
+                if name.endswith((".gz", ".br", ".map")):
+                    self.assertIn(name[:-len(".map") if name.endswith(".map") else -3], names)
+                    continue
+                with open(os.path.join(dist, name), "rb") as f:
+                    code = f.read()
+                m = re.search(rb"(//# sourceMappingURL=|/\*# sourceMappingURL=)(\S+)\.map( \*/)?\n$",
+                              code)
+                if m:
+                    self.assertEqual(m.group(2).decode(), name)
+                    code = code[:m.start()] + b"\0map"
+                digest = hashlib.sha256(code).hexdigest()[:8]
+                self.assertEqual(re.search(r"-([0-9a-f]{8})\.", name).group(1), digest)
+
+    def test_a_cold_load_is_a_third_of_the_plain_bytes(self):
+        sent = plain = 0
+        for path in ["/"] + self.page_assets():
+            _, headers, body = self.server.request("GET", path,
+                                                   headers={"Accept-Encoding": CHROMIUM})
+            sent += len(body)
+            plain += len(decode(headers, body))
+        self.assertGreater(plain, 100_000)
+        self.assertLess(sent, plain / 3, f"{sent} bytes sent for {plain}")
 
 
 class SecurityHeaders(unittest.TestCase):
@@ -292,7 +553,14 @@ class SecurityHeaders(unittest.TestCase):
                 self.assertNotIn("unsafe-eval", csp)
 
     def test_index_html_needs_nothing_the_csp_forbids(self):
-        with open(os.path.join(REPO, "static", "index.html"), encoding="utf-8") as f:
+        # The page's source, and the page built from it when there is one.
+        for path in ("static/src/index.html", "static/index.html"):
+            if os.path.exists(os.path.join(REPO, path)) or path.startswith("static/src"):
+                with self.subTest(path=path):
+                    self.check_page_needs_nothing_the_csp_forbids(os.path.join(REPO, path))
+
+    def check_page_needs_nothing_the_csp_forbids(self, path):
+        with open(path, encoding="utf-8") as f:
             page = f.read()
         self.assertNotRegex(page, r"<script(?![^>]*\bsrc=)[^>]*>", "inline script")
         self.assertNotRegex(page, r"<style\b", "inline style element")
