@@ -11,12 +11,15 @@
  * Latencies are taken with CLOCK_MONOTONIC from just before the request is
  * written to just after the last byte of the response is read. Exit status:
  * 0 when every measured request was good, 1 when some failed, 2 on bad use. */
+#include "common/io.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -109,21 +112,6 @@ static int conn_open(struct conn *c, struct shared *sh)
 		return -1;
 	}
 	c->fd = fd;
-	return 0;
-}
-
-/* Writes the whole buffer. Returns 0 or -1. */
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -235,7 +223,7 @@ static double one_request(struct conn *c, struct shared *sh)
 		atomic_fetch_add(&sh->connects, 1);
 	}
 	double t0 = now_ms();
-	if (send_all(c->fd, sh->request, sh->request_len) < 0) {
+	if (io_write_full(c->fd, sh->request, sh->request_len) < 0) {
 		note_error(sh, "send", strerror(errno));
 		conn_close(c);
 		return -1;
@@ -469,6 +457,7 @@ static int build_request(struct shared *sh, const char *body, size_t body_len)
 int main(int argc, char **argv)
 {
 	struct options opt;
+	signal(SIGPIPE, SIG_IGN); /* a closed connection is an error to count, not a death */
 	if (parse_args(argc, argv, &opt) < 0) {
 		usage(stderr);
 		return 2;

@@ -7,6 +7,7 @@
  * read. */
 #include "pool/pool.h"
 
+#include "common/io.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "pool/demote.h"
@@ -101,34 +102,6 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Receives one zygote message and up to three fds (close-on-exec). Returns
- * the byte count (0 on EOF, -1 on error); *nfds says how many fds came. */
-static ssize_t recv_msg(int sock, struct zmsg *m, int fds[ZMSG_MAX_FDS], int *nfds)
-{
-	union {
-		char buf[CMSG_SPACE(ZMSG_MAX_FDS * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {m, sizeof *m};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	*nfds = 0;
-	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			for (int i = 0; i < count; i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof fd);
-				if (*nfds < ZMSG_MAX_FDS)
-					fds[(*nfds)++] = fd;
-				else
-					close(fd);
-			}
-		}
-	return n;
-}
-
 /* Updates counters other threads read. */
 static void stats_update(struct pool *p)
 {
@@ -154,7 +127,7 @@ static void ensure_supply(struct pool *p)
 	if (missing <= 0 || p->zygote.sock < 0)
 		return;
 	struct zmsg m = {.type = ZMSG_WANT, .count = missing};
-	if (send(p->zygote.sock, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof m)
+	if (zmsg_send(p->zygote.sock, &m, NULL, 0, MSG_DONTWAIT) == 0)
 		p->requested += missing;
 }
 
@@ -489,12 +462,10 @@ static void zygote_readable(struct pool *p)
 	for (;;) {
 		struct zmsg m;
 		int fds[ZMSG_MAX_FDS], nfds;
-		ssize_t n = recv_msg(p->zygote.sock, &m, fds, &nfds);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		int rc = zmsg_recv(p->zygote.sock, &m, fds, &nfds, MSG_DONTWAIT);
+		if (rc < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n != (ssize_t)sizeof m) {
-			for (int i = 0; i < nfds; i++)
-				close(fds[i]);
+		if (rc != 1) {
 			zygote_lost(p);
 			return;
 		}
@@ -628,7 +599,7 @@ static int await_hello(struct pool *p, char *err, size_t errlen)
 	struct zmsg m;
 	int fds[ZMSG_MAX_FDS], nfds = 0;
 	if (poll(&pfd, 1, HELLO_TIMEOUT_MS) != 1 ||
-	    recv_msg(p->zygote.sock, &m, fds, &nfds) != (ssize_t)sizeof m || m.type != ZMSG_HELLO) {
+	    zmsg_recv(p->zygote.sock, &m, fds, &nfds, MSG_DONTWAIT) != 1 || m.type != ZMSG_HELLO) {
 		snprintf(err, errlen, "the zygote did not start (see its log lines above)");
 		return -1;
 	}

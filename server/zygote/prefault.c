@@ -14,13 +14,13 @@
  * with the same heap, so the addresses are the same in each. */
 #include "zygote/prefault.h"
 
+#include "common/io.h"
 #include "common/log.h"
 #include "zygote/pyrun.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef MADV_POPULATE_READ
@@ -136,22 +135,6 @@ static int page_advice(uint8_t before, uint8_t after)
 	return 0;
 }
 
-/* Writes all of buf to fd. Returns 0 or -1. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Turns the before/after states into ranges of equal advice (in `out`,
  * room for MAX_RANGES) and writes them to fd as a count and an array.
  * Returns 0 or -1. */
@@ -172,9 +155,9 @@ static int report_ranges(int fd, const struct vma *vmas, int nvmas, const uint8_
 				out[n++] = (struct range){addr, PAGE, advice, 0};
 		}
 	}
-	if (write_all(fd, &n, sizeof n) < 0)
+	if (io_write_full(fd, &n, sizeof n) < 0)
 		return -1;
-	return write_all(fd, out, (size_t)n * sizeof *out);
+	return io_write_full(fd, out, (size_t)n * sizeof *out);
 }
 
 /* The probe child: records page states, runs the exercise with its output
@@ -206,48 +189,20 @@ static void probe_main(int fd, const struct vma *vmas, int nvmas)
 	_exit(0);
 }
 
-/* Reads exactly len bytes from fd, waiting at most until `deadline` (a
- * CLOCK_MONOTONIC time in ms). Returns 0, or -1 on EOF, error or timeout. */
-static int read_until(int fd, void *buf, size_t len, long long deadline)
-{
-	char *p = buf;
-	while (len > 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		long long left = deadline - (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
-		struct pollfd pfd = {fd, POLLIN, 0};
-		int rc = left > 0 ? poll(&pfd, 1, (int)left) : 0;
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return -1;
-		ssize_t got = read(fd, p, len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		p += got;
-		len -= (size_t)got;
-	}
-	return 0;
-}
-
 /* Reads the probe's report from fd into plan, a mapping of its own: the
  * zygote's malloc heap stays exactly as the probe saw it. Returns 0 or -1. */
 static int read_report(int fd)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	long long deadline = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 + PROBE_TIMEOUT_MS;
+	long long deadline = io_clock_ms() + PROBE_TIMEOUT_MS;
 	uint64_t n;
-	if (read_until(fd, &n, sizeof n, deadline) < 0 || n == 0 || n > MAX_RANGES)
+	if (io_read_until(fd, &n, sizeof n, deadline) < 0 || n == 0 || n > MAX_RANGES)
 		return -1;
 	size_t len = (size_t)n * sizeof(struct range);
 	struct range *r =
 	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED)
 		return -1;
-	if (read_until(fd, r, len, deadline) < 0) {
+	if (io_read_until(fd, r, len, deadline) < 0) {
 		munmap(r, len);
 		return -1;
 	}

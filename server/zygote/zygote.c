@@ -5,6 +5,7 @@
  * code itself; it reports every child's exit status. */
 #include "zygote/zygote.h"
 
+#include "common/io.h"
 #include "common/log.h"
 #include "zygote/prefault.h"
 #include "common/protocol.h"
@@ -34,65 +35,6 @@ static struct sandbox sandbox;
 static unsigned required_layers;
 static long output_limit;
 
-/* Sends one message, with up to three fds attached. Returns 0 or -1. */
-static int send_msg(int sock, const struct zmsg *m, const int *fds, int nfds)
-{
-	struct zmsg copy = *m;
-	struct iovec iov = {&copy, sizeof copy};
-	union {
-		char buf[CMSG_SPACE(ZMSG_MAX_FDS * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds > 0) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	ssize_t n;
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof *m ? 0 : -1;
-}
-
-/* Reads exactly len bytes from fd; returns 0, or -1 on EOF or error. */
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Writes all of buf; returns 0 or -1. */
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Moves the child's fds to their fixed numbers (protocol.h) and closes
  * everything else. Returns 0 or -1. */
 static int child_arrange_fds(int job_rd, int result_wr, int out, int err)
@@ -117,12 +59,12 @@ static int child_arrange_fds(int job_rd, int result_wr, int out, int err)
 static int child_read_job(char **buf, struct job_header *h, const char **code, const char **setup,
                           const char **extra)
 {
-	if (read_full(CHILD_FD_JOB, h, sizeof *h) || h->magic != JOB_MAGIC ||
+	if (io_read_full(CHILD_FD_JOB, h, sizeof *h) || h->magic != JOB_MAGIC ||
 	    h->code_len > (64u << 20) || h->setup_len > (64u << 20) || h->extra_len > (64u << 20))
 		return -1;
 	size_t total = (size_t)h->code_len + h->setup_len + h->extra_len;
 	*buf = malloc(total + 1);
-	if (!*buf || read_full(CHILD_FD_JOB, *buf, total))
+	if (!*buf || io_read_full(CHILD_FD_JOB, *buf, total))
 		return -1;
 	(*buf)[total] = '\0';
 	close(CHILD_FD_JOB);
@@ -211,14 +153,7 @@ static void child_main(int job_rd, int result_wr, int out, int err)
 	/* Length and report in one write when they fit the pipe, so the server
 	 * wakes once; the reader handles a frame in pieces all the same. */
 	struct iovec frame[2] = {{&len, sizeof len}, {(void *)(uintptr_t)report, report_len}};
-	ssize_t sent = report_len < 60000 ? writev(CHILD_FD_RESULT, frame, 2) : 0;
-	if (sent < (ssize_t)sizeof len) {
-		if (write_full(CHILD_FD_RESULT, &len, sizeof len) == 0)
-			write_full(CHILD_FD_RESULT, report, report_len);
-	} else if ((size_t)sent < sizeof len + report_len) {
-		write_full(CHILD_FD_RESULT, report + (sent - (ssize_t)sizeof len),
-		           report_len - (size_t)(sent - (ssize_t)sizeof len));
-	}
+	io_writev_full(CHILD_FD_RESULT, frame, 2);
 	close(CHILD_FD_RESULT); /* the server has its answer now; exit is off the critical path */
 	_exit(0);
 }
@@ -247,7 +182,7 @@ static int spawn_child(int sock)
 	int pidfd = pid < 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
 	struct zmsg m = {.type = ZMSG_CHILD, .pid = pid};
 	int fds[ZMSG_MAX_FDS] = {pidfd, job[1], res[0], out, err};
-	int rc = pidfd < 0 ? -1 : send_msg(sock, &m, fds, ZMSG_MAX_FDS);
+	int rc = pidfd < 0 ? -1 : zmsg_send(sock, &m, fds, ZMSG_MAX_FDS, 0);
 	if (pid < 0)
 		log_error("fork: %s", strerror(errno));
 	else if (rc < 0) {
@@ -266,7 +201,7 @@ static void report_spawn_failure(int sock)
 {
 	usleep(50000);
 	struct zmsg m = {.type = ZMSG_CHILD, .pid = -1};
-	send_msg(sock, &m, NULL, 0);
+	zmsg_send(sock, &m, NULL, 0, 0);
 }
 
 /* Forks a child that only enters the sandbox and exits with the layer mask,
@@ -292,7 +227,7 @@ static void reap_children(int sock)
 		struct zmsg m = {.type = ZMSG_EXIT, .pid = pid, .wstatus = st};
 		m.cpu_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
 		           (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
-		send_msg(sock, &m, NULL, 0);
+		zmsg_send(sock, &m, NULL, 0, 0);
 	}
 }
 
@@ -314,7 +249,7 @@ void zygote_main(int sock, const struct config *cfg)
 	if (pyrun_init(&info) < 0) {
 		struct zmsg fail = {.type = ZMSG_HELLO, .count = -1};
 		snprintf(fail.text, sizeof fail.text, "cannot initialise Python");
-		send_msg(sock, &fail, NULL, 0);
+		zmsg_send(sock, &fail, NULL, 0, 0);
 		_exit(2);
 	}
 	struct sandbox_limits limits = {.cpu_seconds = cfg->cpu_seconds,
@@ -333,7 +268,7 @@ void zygote_main(int sock, const struct config *cfg)
 	struct zmsg hello = {
 	    .type = ZMSG_HELLO, .layers = probe_layers(), .landlock_abi = sandbox.landlock_abi};
 	snprintf(hello.text, sizeof hello.text, "%s", info.version);
-	if (sigfd < 0 || send_msg(sock, &hello, NULL, 0) < 0)
+	if (sigfd < 0 || zmsg_send(sock, &hello, NULL, 0, 0) < 0)
 		_exit(2);
 	log_info("python %s ready, %d read-only paths, landlock ABI %d", info.version, info.npaths,
 	         sandbox.landlock_abi);
@@ -353,10 +288,13 @@ void zygote_main(int sock, const struct config *cfg)
 		}
 		if (p[0].revents & POLLIN) {
 			struct zmsg m;
-			ssize_t n = recv(sock, &m, sizeof m, 0);
-			if (n == 0)
+			int fds[ZMSG_MAX_FDS], nfds;
+			int rc = zmsg_recv(sock, &m, fds, &nfds, 0);
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]); /* the server sends none; never keep one */
+			if (rc == 0)
 				_exit(0);
-			if (n == (ssize_t)sizeof m && m.type == ZMSG_WANT)
+			if (rc == 1 && m.type == ZMSG_WANT)
 				for (int i = 0; i < m.count && i < 4096; i++)
 					if (spawn_child(sock) < 0)
 						report_spawn_failure(sock);
