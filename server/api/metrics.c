@@ -2,8 +2,9 @@
  * come from fixed tables, so a client cannot grow them. */
 #include "api/metrics.h"
 
+#include "common/buf.h"
+
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,60 +89,23 @@ void metrics_reset(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* A growing text buffer; `failed` sticks once memory runs out. */
-struct text {
-	char *buf;
-	size_t len, cap;
-	int failed;
-};
-
-/* Appends formatted text. */
-__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
-{
-	for (int attempt = 0; attempt < 2 && !t->failed; attempt++) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0,
-		                  fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = 1;
-			return;
-		}
-		if (t->buf && t->len + (size_t)n < t->cap) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = t->cap ? t->cap : 4096;
-		while (cap <= t->len + (size_t)n)
-			cap *= 2;
-		char *nb = realloc(t->buf, cap);
-		if (!nb) {
-			t->failed = 1;
-			return;
-		}
-		t->buf = nb;
-		t->cap = cap;
-	}
-}
-
 /* Writes a HELP and TYPE header. */
-static void header(struct text *t, const char *name, const char *type, const char *help)
+static void header(struct buf *t, const char *name, const char *type, const char *help)
 {
-	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Writes one unlabelled gauge. */
-static void gauge(struct text *t, const char *name, const char *help, double value)
+static void gauge(struct buf *t, const char *name, const char *help, double value)
 {
 	header(t, name, "gauge", help);
-	put(t, "%s %.17g\n", name, value);
+	buf_printf(t, "%s %.17g\n", name, value);
 }
 
 char *metrics_render(const struct pool_stats *st, unsigned nlayers,
                      metrics_layer_name_fn layer_name, size_t *len)
 {
-	struct text t = {0};
+	struct buf t = {0};
 	unsigned long by_status[NRUNSTATUS], bucket_copy[NBUCKETS + 1], count;
 	double sum;
 	pthread_mutex_lock(&lock);
@@ -154,26 +118,28 @@ char *metrics_render(const struct pool_stats *st, unsigned nlayers,
 	for (size_t r = 0; r < NROUTES; r++)
 		for (int s = 0; s < NSTATUS; s++)
 			if (requests[r][s])
-				put(&t,
+				buf_printf(
+				    &t,
 				    "lessond_http_requests_total{route=\"%s\",code=\"%d\"} %lu\n",
 				    routes[r], s, requests[r][s]);
 	pthread_mutex_unlock(&lock);
 
 	header(&t, "lessond_runs_total", "counter", "Runs finished, by the status of the result.");
 	for (size_t s = 0; s < NRUNSTATUS; s++)
-		put(&t, "lessond_runs_total{status=\"%s\"} %lu\n", run_statuses[s], by_status[s]);
+		buf_printf(&t, "lessond_runs_total{status=\"%s\"} %lu\n", run_statuses[s],
+		           by_status[s]);
 
 	header(&t, "lessond_run_duration_seconds", "histogram",
 	       "Time from a run's submission to its answer, queueing included.");
 	unsigned long cumulative = 0;
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		cumulative += bucket_copy[b];
-		put(&t, "lessond_run_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[b],
-		    cumulative);
+		buf_printf(&t, "lessond_run_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[b],
+		           cumulative);
 	}
-	put(&t, "lessond_run_duration_seconds_bucket{le=\"+Inf\"} %lu\n", count);
-	put(&t, "lessond_run_duration_seconds_sum %.9g\n", sum);
-	put(&t, "lessond_run_duration_seconds_count %lu\n", count);
+	buf_printf(&t, "lessond_run_duration_seconds_bucket{le=\"+Inf\"} %lu\n", count);
+	buf_printf(&t, "lessond_run_duration_seconds_sum %.9g\n", sum);
+	buf_printf(&t, "lessond_run_duration_seconds_count %lu\n", count);
 
 	gauge(&t, "lessond_queue_depth", "Runs waiting for a child.", (double)st->queued);
 	gauge(&t, "lessond_queue_max", "Runs that may wait before 503.", (double)st->queue_max);
@@ -184,22 +150,17 @@ char *metrics_render(const struct pool_stats *st, unsigned nlayers,
 	gauge(&t, "lessond_clients_active", "Clients with runs queued or running.",
 	      (double)st->clients);
 	header(&t, "lessond_zygote_restarts_total", "counter", "Times the zygote was restarted.");
-	put(&t, "lessond_zygote_restarts_total %u\n", st->zygote_restarts);
+	buf_printf(&t, "lessond_zygote_restarts_total %u\n", st->zygote_restarts);
 	header(&t, "lessond_runs_demoted_total", "counter",
 	       "Runs dropped to nice 10 for using more CPU than --demote-cpu-ms.");
-	put(&t, "lessond_runs_demoted_total %lu\n", st->demoted);
+	buf_printf(&t, "lessond_runs_demoted_total %lu\n", st->demoted);
 	header(&t, "lessond_runs_idled_total", "counter",
 	       "Runs dropped to SCHED_IDLE for using more CPU than --idle-cpu-ms.");
-	put(&t, "lessond_runs_idled_total %lu\n", st->idled);
+	buf_printf(&t, "lessond_runs_idled_total %lu\n", st->idled);
 	header(&t, "lessond_sandbox_layer_active", "gauge",
 	       "1 when a sandbox layer is active in every run, 0 when unavailable.");
 	for (unsigned i = 0; i < nlayers; i++)
-		put(&t, "lessond_sandbox_layer_active{layer=\"%s\"} %d\n", layer_name(1u << i),
-		    (st->layers >> i) & 1u ? 1 : 0);
-	if (t.failed) {
-		free(t.buf);
-		return NULL;
-	}
-	*len = t.len;
-	return t.buf;
+		buf_printf(&t, "lessond_sandbox_layer_active{layer=\"%s\"} %d\n",
+		           layer_name(1u << i), (st->layers >> i) & 1u ? 1 : 0);
+	return buf_take(&t, len);
 }

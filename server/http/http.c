@@ -3,6 +3,7 @@
  * A watchdog thread drops clients too slow to send a whole request. */
 #include "http/http.h"
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "api/metrics.h"
 
@@ -46,8 +47,7 @@ struct http_exchange {
 	struct http_server *srv;
 	enum ex_state state;
 	bool handled, too_big;
-	char *body;
-	size_t body_len, body_cap;
+	struct buf body; /* the upload, capped at body_max */
 	struct http_response resp;
 	struct timespec started;
 	char method[8], path[120]; /* for the access log */
@@ -168,29 +168,6 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 	return rc;
 }
 
-/* Appends an upload chunk, or marks the body too big (it is then dropped). */
-static void body_append(struct http_exchange *ex, const char *data, size_t len, size_t max)
-{
-	if (ex->too_big || ex->body_len + len > max) {
-		ex->too_big = true;
-		return;
-	}
-	if (ex->body_len + len > ex->body_cap) {
-		size_t cap = ex->body_cap ? ex->body_cap : 4096;
-		while (cap < ex->body_len + len)
-			cap *= 2;
-		char *nb = realloc(ex->body, cap);
-		if (!nb) {
-			ex->too_big = true;
-			return;
-		}
-		ex->body = nb;
-		ex->body_cap = cap;
-	}
-	memcpy(ex->body + ex->body_len, data, len);
-	ex->body_len += len;
-}
-
 /* Runs the handler once the whole body is in; suspends when it is pending. */
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn,
                                 struct http_exchange *ex, const char *url, const char *method)
@@ -215,8 +192,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	struct http_request req = {
 	    method,
 	    url,
-	    ex->body,
-	    ex->body_len,
+	    ex->body.data,
+	    ex->body.len,
 	    client,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
@@ -354,6 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		pthread_mutex_init(&ex->lock, NULL);
 		ex->conn = conn;
 		ex->srv = srv;
+		ex->body.max = srv->body_max;
 		clock_gettime(CLOCK_MONOTONIC, &ex->started);
 		snprintf(ex->method, sizeof ex->method, "%s", method);
 		snprintf(ex->path, sizeof ex->path, "%s", url);
@@ -373,7 +351,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * receive deadline bounds how long that may take). */
 	}
 	if (*upload_size) {
-		body_append(ex, upload, *upload_size, srv->body_max);
+		/* Past body_max (or out of memory) the body is dropped: 413. */
+		if (!ex->too_big && buf_add(&ex->body, upload, *upload_size) < 0)
+			ex->too_big = true;
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -398,7 +378,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	access_log(ex, 0, 0);
-	free(ex->body);
+	buf_free(&ex->body);
 	free(ex->resp.body);
 	pthread_mutex_destroy(&ex->lock);
 	free(ex);

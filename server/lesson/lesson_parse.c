@@ -4,6 +4,7 @@
  * names the file and line. */
 #include "lesson/lesson.h"
 
+#include "common/buf.h"
 #include "lesson/pyexpr.h"
 
 #include <ctype.h>
@@ -14,11 +15,6 @@
 
 #define MAX_ATTRS 8
 #define MAX_SIZE  100000000L
-
-struct buf {
-	char *data;
-	size_t len, cap;
-};
 
 struct parser {
 	const char *file;
@@ -65,41 +61,12 @@ static int fail(struct parser *ps, int line, const char *fmt, ...)
 	return -1;
 }
 
-/* Appends len bytes; returns 0 or -1 when out of memory. */
-static int buf_add(struct buf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *nd = realloc(b->data, cap);
-		if (!nd)
-			return -1;
-		b->data = nd;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-/* Takes the buffer's text (caller frees; "" when empty, NULL when out of
- * memory) and resets the buffer. */
-static char *buf_take(struct buf *b)
-{
-	char *s = b->data ? b->data : strdup("");
-	b->data = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
-
 /* Takes the buffer's Markdown without its leading and trailing blank lines:
  * "" when there is no text, else text ending in one newline. Caller frees;
  * NULL when out of memory. */
 static char *prose_take(struct buf *b)
 {
-	char *s = buf_take(b);
+	char *s = buf_take(b, NULL);
 	if (!s)
 		return NULL;
 	size_t len = strlen(s), start = 0;
@@ -294,15 +261,14 @@ static int parse_info(struct parser *ps, int line, const char *s, size_t len, st
 			a->key[wlen] = '\0';
 			i++;
 			struct buf v = {0};
-			int oom = 0;
 			if (i < len && s[i] == '"') {
 				for (i++; i < len && s[i] != '"'; i++) {
 					if (s[i] == '\\' && i + 1 < len)
 						i++;
-					oom |= buf_add(&v, s + i, 1);
+					buf_add(&v, s + i, 1); /* a failure sticks */
 				}
 				if (i >= len) {
-					free(v.data);
+					buf_free(&v);
 					rc = fail(ps, line, "unterminated quoted value for '%s'",
 					          a->key);
 					goto out;
@@ -312,11 +278,11 @@ static int parse_info(struct parser *ps, int line, const char *s, size_t len, st
 				size_t vs = i;
 				while (i < len && !isspace((unsigned char)s[i]))
 					i++;
-				oom |= buf_add(&v, s + vs, i - vs);
+				buf_add(&v, s + vs, i - vs);
 			}
-			a->value = oom ? NULL : buf_take(&v);
+			a->value = buf_take(&v, NULL);
 			if (!a->value) {
-				free(v.data);
+				buf_free(&v);
 				rc = fail(ps, line, "out of memory");
 				goto out;
 			}
@@ -609,9 +575,9 @@ static char *read_fence_body(struct parser *ps, int open_line, char ch, size_t n
 		size_t info_len, ind;
 		size_t m = fence_of(line, len, &c, &ind, &info, &info_len);
 		if (m >= n && c == ch && info_len == 0)
-			return buf_take(&body);
+			return buf_take(&body, NULL);
 		if (m >= n && c == ch && info_opens_block(info, info_len)) {
-			free(body.data);
+			buf_free(&body);
 			fail(ps, open_line,
 			     "unterminated code block: line %d opens another block before a "
 			     "closing %c%c%c fence",
@@ -623,12 +589,12 @@ static char *read_fence_body(struct parser *ps, int open_line, char ch, size_t n
 			len--;
 		}
 		if (buf_add(&body, line, len) || buf_add(&body, "\n", 1)) {
-			free(body.data);
+			buf_free(&body);
 			fail(ps, open_line, "out of memory");
 			return NULL;
 		}
 	}
-	free(body.data);
+	buf_free(&body);
 	fail(ps, open_line, "unterminated code block: no closing %c%c%c fence", ch, ch, ch);
 	return NULL;
 }
@@ -909,7 +875,7 @@ int lesson_parse(const char *file, const char *text, size_t len, struct lesson *
 		rc = parse_body(&ps);
 	if (!rc)
 		rc = check_steps(&ps);
-	free(ps.prose.data);
+	buf_free(&ps.prose);
 	if (rc)
 		lesson_free(out);
 	return rc;
@@ -970,9 +936,9 @@ char *lesson_setup_for(const struct lesson *l, size_t index)
 		size_t n = strlen(code);
 		if ((b.len && buf_add(&b, "\n", 1)) || buf_add(&b, code, n) ||
 		    (code[n - 1] != '\n' && buf_add(&b, "\n", 1))) {
-			free(b.data);
+			buf_free(&b);
 			return NULL;
 		}
 	}
-	return buf_take(&b);
+	return buf_take(&b, NULL);
 }

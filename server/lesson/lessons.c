@@ -2,6 +2,8 @@
  * lesson endpoints serve from memory. */
 #include "lesson/lessons.h"
 
+#include "common/buf.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -25,48 +27,26 @@ struct lessons {
 	char *index_json; /* owned */
 };
 
-/* md4c output callback: appends to a growing string. */
-struct html_out {
-	char *data;
-	size_t len, cap;
-	int failed;
-};
-
+/* md4c output callback: appends to the struct buf in `user` (its failure
+ * sticks; render checks it once). */
 static void html_append(const MD_CHAR *text, MD_SIZE size, void *user)
 {
-	struct html_out *o = user;
-	if (o->failed)
-		return;
-	if (o->len + size + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 1024;
-		while (cap < o->len + size + 1)
-			cap *= 2;
-		char *nd = realloc(o->data, cap);
-		if (!nd) {
-			o->failed = 1;
-			return;
-		}
-		o->data = nd;
-		o->cap = cap;
-	}
-	memcpy(o->data + o->len, text, size);
-	o->len += size;
-	o->data[o->len] = '\0';
+	buf_add(user, text, size);
 }
 
 /* Renders Markdown to HTML (new JSON string). Raw HTML in lessons is not
  * passed through: lessons render as text, safe under a strict CSP. */
 static json_t *render(const char *markdown)
 {
-	struct html_out o = {0};
+	struct buf o = {0};
 	unsigned flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML;
-	if (md_html(markdown, (MD_SIZE)strlen(markdown), html_append, &o, flags, 0) != 0 ||
-	    o.failed) {
-		free(o.data);
+	if (md_html(markdown, (MD_SIZE)strlen(markdown), html_append, &o, flags, 0) != 0) {
+		buf_free(&o);
 		return NULL;
 	}
-	json_t *s = json_string(o.data ? o.data : "");
-	free(o.data);
+	char *html = buf_take(&o, NULL);
+	json_t *s = html ? json_string(html) : NULL;
+	free(html);
 	return s;
 }
 
