@@ -8,6 +8,7 @@
 #include "api/metrics.h"
 #include "api/request.h"
 #include "api/result.h"
+#include "common/errbody.h"
 #include "sandbox/sandbox.h"
 
 #include <jansson.h>
@@ -15,13 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sets resp to the compact JSON of `value` (takes ownership of value). */
-static void json_response(struct http_response *resp, int status, json_t *value)
+/* Sets resp to the JSON `text` (steals it). NULL text means memory ran out:
+ * the answer is then a 500 error body, or no body at all. */
+static void text_response(struct http_response *resp, int status, char *text)
 {
-	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	json_decref(value);
 	if (!text) {
-		text = strdup("{\"error\":\"out of memory\"}");
+		text = errbody_json("out of memory", NULL);
 		status = 500;
 	}
 	resp->status = status;
@@ -31,14 +31,17 @@ static void json_response(struct http_response *resp, int status, json_t *value)
 	resp->cache = "no-store";
 }
 
+/* Sets resp to the compact JSON of `value` (steals the reference). */
+static void json_response(struct http_response *resp, int status, json_t *value)
+{
+	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(value);
+	text_response(resp, status, text);
+}
+
 void api_error(struct http_response *resp, int status, const char *message)
 {
-	/* Messages may quote the request (jansson's errors do), possibly cut
-	 * inside a character; JSON strings must be valid UTF-8. */
-	char safe[1024];
-	snprintf(safe, sizeof safe, "%s", message);
-	utf8_scrub(safe);
-	json_response(resp, status, json_pack("{s:s}", "error", safe));
+	text_response(resp, status, errbody_json(message, NULL));
 }
 
 /* What a run callback needs: where to answer and how to word limits. */

@@ -4,6 +4,7 @@
 
 #include "api/metrics.h"
 #include "api/result.h"
+#include "common/errbody.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -160,6 +161,17 @@ static void check_job_free(struct check_job *j)
 	free(j);
 }
 
+/* Returns {"error": message} as a new JSON value, the text errbody_json
+ * builds for every error answer (message borrowed), or NULL when out of
+ * memory. */
+static json_t *error_value(const char *message)
+{
+	char *text = errbody_json(message, NULL);
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	return v;
+}
+
 /* Builds the answer once every run is in, and hands it over. */
 static void check_finish(struct check_job *j)
 {
@@ -170,8 +182,7 @@ static void check_finish(struct check_job *j)
 		body = predict_answer(j->step, j->runs[0]);
 	else
 		body = goal_answer(j->step, j->runs[0]);
-	j->done(j->user, body ? 200 : 500,
-	        body ? body : json_pack("{s:s}", "error", "out of memory"));
+	j->done(j->user, body ? 200 : 500, body ? body : error_value("out of memory"));
 	check_job_free(j);
 }
 
@@ -410,7 +421,7 @@ json_t *check_sync(struct pool *pool, const struct lessons *course, const struct
 	int rc = check_start(pool, course, cfg, req, wake, &w, err, sizeof err);
 	if (rc) {
 		*status = rc;
-		return json_pack("{s:s}", "error", err);
+		return error_value(err);
 	}
 	pthread_mutex_lock(&w.lock);
 	while (!w.done)

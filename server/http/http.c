@@ -4,6 +4,7 @@
 #include "http/http.h"
 
 #include "common/buf.h"
+#include "common/errbody.h"
 #include "common/log.h"
 #include "api/metrics.h"
 
@@ -98,13 +99,13 @@ void http_complete(struct http_exchange *ex)
 		MHD_resume_connection(conn);
 }
 
-/* Sets a fixed JSON error on the exchange (for errors found before any handler). */
-static void fixed_error(struct http_exchange *ex, int status, const char *json)
+/* Sets a JSON error on the exchange (for errors found before any handler or
+ * without its answer); message is borrowed. */
+static void fixed_error(struct http_exchange *ex, int status, const char *message)
 {
 	free(ex->resp.body);
 	ex->resp.status = status;
-	ex->resp.body = strdup(json);
-	ex->resp.body_len = ex->resp.body ? strlen(json) : 0;
+	ex->resp.body = errbody_json(message, &ex->resp.body_len);
 	ex->resp.content_type = "application/json";
 }
 
@@ -129,7 +130,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 {
 	struct http_response *r = &ex->resp;
 	if (!r->status)
-		fixed_error(ex, 500, "{\"error\": \"the handler gave no response\"}");
+		fixed_error(ex, 500, "the handler gave no response");
 	struct MHD_Response *mr = MHD_create_response_from_buffer(
 	    r->body_len, r->body ? r->body : (void *)"",
 	    r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -174,8 +175,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 {
 	ex->handled = true;
 	if (ex->too_big) {
-		fixed_error(ex, 413,
-		            "{\"error\": \"the request body is larger than the server accepts\"}");
+		fixed_error(ex, 413, "the request body is larger than the server accepts");
 		return send_response(conn, ex);
 	}
 	char client[64] = "";
