@@ -38,10 +38,11 @@ SERVER_SRC := $(wildcard server/*.c server/*/*.c)
 SERVER_HDR := $(wildcard server/*/*.h)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 # The modules unit tests link: no Python, no sockets, no zygote.
-PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c server/common/io.c server/common/log.c server/pool/fairq.c \
+PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
+	server/common/io.c server/common/log.c server/pool/fairq.c \
 	server/api/request.c server/api/result.c server/http/static.c \
 	server/lesson/lesson_parse.c server/lesson/pyexpr.c server/api/learner.c \
-	server/api/metrics.c server/pool/demote.c
+	server/api/metrics.c server/api/routes.c server/pool/demote.c
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -2,6 +2,7 @@
  * runner pool (which starts the zygote) and the HTTP server, and shuts down
  * cleanly on SIGTERM or SIGINT. With --zygote it becomes the zygote. */
 #include "api/api.h"
+#include "api/routes.h"
 #include "lesson/checklessons.h"
 #include "common/config.h"
 #include "http/http.h"
@@ -25,7 +26,8 @@ struct router {
 	const char *static_dir;
 };
 
-/* Sends /api/ to the API and everything else to the static files. Names
+/* Sends the API's paths (routes.h: /api and /metrics) to the API and
+ * everything else to the static files. Names
  * the learner from the cookie, or hands out a cookie (this request itself
  * still counts by address, so a client that drops cookies gains nothing). */
 static enum handler_result route(void *ctx, const struct http_request *in,
@@ -38,9 +40,7 @@ static enum handler_result route(void *ctx, const struct http_request *in,
 		req.learner = id;
 	else if (learner_new(id) == 0)
 		learner_set_cookie(id, resp->set_cookie, sizeof resp->set_cookie);
-	if (strcmp(req.path, "/metrics") == 0)
-		return api_metrics(&r->api, &req, resp);
-	if (strncmp(req.path, "/api/", 5) == 0 || strcmp(req.path, "/api") == 0)
+	if (routes_owns(req.path))
 		return api_handle(&r->api, &req, resp, ex);
 	return static_handle(r->static_dir, &req, resp, ex);
 }

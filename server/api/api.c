@@ -8,6 +8,7 @@
 #include "api/metrics.h"
 #include "api/request.h"
 #include "api/result.h"
+#include "api/routes.h"
 #include "common/errbody.h"
 #include "sandbox/sandbox.h"
 
@@ -67,8 +68,10 @@ static void run_done(void *user, const struct pool_outcome *outcome)
 }
 
 static enum handler_result handle_run(struct api *api, const struct http_request *req,
-                                      struct http_response *resp, struct http_exchange *ex)
+                                      struct http_response *resp, struct http_exchange *ex,
+                                      const char *param)
 {
+	(void)param;
 	char err[256];
 	struct run_request run;
 	int status = run_request_parse(req->body, req->body_len, api->cfg->source_bytes, &run, err,
@@ -132,8 +135,13 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 }
 
 /* GET /api/health: Python version, sandbox layers, pool state and limits. */
-static enum handler_result handle_health(struct api *api, struct http_response *resp)
+static enum handler_result handle_health(struct api *api, const struct http_request *req,
+                                         struct http_response *resp, struct http_exchange *ex,
+                                         const char *param)
 {
+	(void)req;
+	(void)ex;
+	(void)param;
 	struct pool_stats st;
 	pool_stats(api->pool, &st);
 	json_t *layers = json_object();
@@ -173,6 +181,32 @@ static enum handler_result static_json(struct http_response *resp, const char *j
 	if (!resp->body)
 		api_error(resp, 500, "out of memory");
 	return HANDLER_DONE;
+}
+
+/* GET /api/lessons: the course index, prebuilt. */
+static enum handler_result handle_lessons(struct api *api, const struct http_request *req,
+                                          struct http_response *resp, struct http_exchange *ex,
+                                          const char *param)
+{
+	(void)req;
+	(void)ex;
+	(void)param;
+	return static_json(resp, lessons_index_json(api->lessons));
+}
+
+/* GET /api/lessons/{id}: one lesson, prebuilt; 404 for an unknown id. */
+static enum handler_result handle_lesson(struct api *api, const struct http_request *req,
+                                         struct http_response *resp, struct http_exchange *ex,
+                                         const char *param)
+{
+	(void)req;
+	(void)ex;
+	const char *json = lessons_detail_json(api->lessons, param);
+	if (!json) {
+		api_error(resp, 404, "no such lesson");
+		return HANDLER_DONE;
+	}
+	return static_json(resp, json);
 }
 
 /* Check callback: hands the answer to the waiting request. */
@@ -222,8 +256,10 @@ static int parse_check(const struct http_request *req, long source_limit, json_t
 }
 
 static enum handler_result handle_check(struct api *api, const struct http_request *req,
-                                        struct http_response *resp, struct http_exchange *ex)
+                                        struct http_response *resp, struct http_exchange *ex,
+                                        const char *param)
 {
+	(void)param;
 	char err[256];
 	json_t *root = NULL;
 	struct check_request creq = {0};
@@ -245,8 +281,11 @@ static enum handler_result handle_check(struct api *api, const struct http_reque
 
 /* POST /api/solution {"lesson", "step"}: a goal's solution, on request. */
 static enum handler_result handle_solution(struct api *api, const struct http_request *req,
-                                           struct http_response *resp)
+                                           struct http_response *resp, struct http_exchange *ex,
+                                           const char *param)
 {
+	(void)ex;
+	(void)param;
 	char err[256];
 	json_t *root = NULL;
 	struct check_request creq = {0};
@@ -267,15 +306,14 @@ static enum handler_result handle_solution(struct api *api, const struct http_re
 	return HANDLER_DONE;
 }
 
-enum handler_result api_metrics(void *ctx, const struct http_request *req,
-                                struct http_response *resp)
+/* GET /metrics: the Prometheus text format (metrics.h). */
+static enum handler_result handle_metrics(struct api *api, const struct http_request *req,
+                                          struct http_response *resp, struct http_exchange *ex,
+                                          const char *param)
 {
-	struct api *api = ctx;
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		api_error(resp, 405, "method not allowed on this route");
-		resp->allow = "GET, HEAD";
-		return HANDLER_DONE;
-	}
+	(void)req;
+	(void)ex;
+	(void)param;
 	struct pool_stats st;
 	pool_stats(api->pool, &st);
 	size_t len;
@@ -292,53 +330,29 @@ enum handler_result api_metrics(void *ctx, const struct http_request *req,
 	return HANDLER_DONE;
 }
 
-/* Answers 405 with the methods the route allows. */
-static enum handler_result wrong_method(struct http_response *resp, const char *allow)
-{
-	api_error(resp, 405, "method not allowed on this route");
-	resp->allow = allow;
-	return HANDLER_DONE;
-}
+/* A route's handler: param is the {id} segment of the path, or NULL. */
+typedef enum handler_result (*route_fn)(struct api *api, const struct http_request *req,
+                                        struct http_response *resp, struct http_exchange *ex,
+                                        const char *param);
+
+/* Each route's handler, from the one table in routes.h. */
+#define ROUTES_HANDLER(id, methods, path, label, handler) [ROUTE_##id] = handler,
+static const route_fn handlers[ROUTE_COUNT] = {ROUTES(ROUTES_HANDLER)};
+#undef ROUTES_HANDLER
 
 enum handler_result api_handle(void *ctx, const struct http_request *req,
                                struct http_response *resp, struct http_exchange *ex)
 {
-	struct api *api = ctx;
-	if (strcmp(req->path, "/api/run") == 0) {
-		if (strcmp(req->method, "POST") != 0)
-			return wrong_method(resp, "POST");
-		return handle_run(api, req, resp, ex);
+	const char *param = NULL;
+	int id = routes_find(req->path, &param);
+	if (id < 0) {
+		api_error(resp, 404, "no such API route");
+		return HANDLER_DONE;
 	}
-	if (strcmp(req->path, "/api/health") == 0) {
-		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-			return wrong_method(resp, "GET, HEAD");
-		return handle_health(api, resp);
+	if (!routes_allows(id, req->method)) {
+		api_error(resp, 405, "method not allowed on this route");
+		resp->allow = routes_table[id].methods;
+		return HANDLER_DONE;
 	}
-	if (strcmp(req->path, "/api/lessons") == 0) {
-		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-			return wrong_method(resp, "GET, HEAD");
-		return static_json(resp, lessons_index_json(api->lessons));
-	}
-	if (strncmp(req->path, "/api/lessons/", 13) == 0) {
-		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-			return wrong_method(resp, "GET, HEAD");
-		const char *json = lessons_detail_json(api->lessons, req->path + 13);
-		if (!json) {
-			api_error(resp, 404, "no such lesson");
-			return HANDLER_DONE;
-		}
-		return static_json(resp, json);
-	}
-	if (strcmp(req->path, "/api/check") == 0) {
-		if (strcmp(req->method, "POST") != 0)
-			return wrong_method(resp, "POST");
-		return handle_check(api, req, resp, ex);
-	}
-	if (strcmp(req->path, "/api/solution") == 0) {
-		if (strcmp(req->method, "POST") != 0)
-			return wrong_method(resp, "POST");
-		return handle_solution(api, req, resp);
-	}
-	api_error(resp, 404, "no such API route");
-	return HANDLER_DONE;
+	return handlers[id](ctx, req, resp, ex, param);
 }

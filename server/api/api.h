@@ -1,6 +1,7 @@
-/* api.h: the JSON API: POST /api/run, GET /api/health, GET /api/lessons,
- * GET /api/lessons/{id}, POST /api/check, POST /api/solution. Uses jansson;
- * knows nothing of sockets (http.h types only). */
+/* api.h: the JSON API and GET /metrics, routed by the table in routes.h
+ * (POST /api/run, /api/check, /api/solution; GET /api/health,
+ * /api/lessons, /api/lessons/{id}, /metrics). Uses jansson; knows nothing
+ * of sockets (http.h types only). */
 #ifndef LESSOND_API_H
 #define LESSOND_API_H
 
@@ -16,13 +17,11 @@ struct api {
 	const struct lessons *lessons; /* borrowed */
 };
 
-/* Routes one /api/ request. Runs answer later (HANDLER_PENDING). */
+/* Answers one request for a path routes_owns: the route's handler, 405
+ * with Allow for a method it does not take, 404 for no route. Runs and
+ * checks answer later (HANDLER_PENDING). */
 enum handler_result api_handle(void *api, const struct http_request *req,
                                struct http_response *resp, struct http_exchange *ex);
-
-/* GET /metrics: the Prometheus text format (metrics.h). */
-enum handler_result api_metrics(void *api, const struct http_request *req,
-                                struct http_response *resp);
 
 /* Fills resp with {"error": message} and the given status. */
 void api_error(struct http_response *resp, int status, const char *message);

@@ -1,7 +1,9 @@
 /* metrics.c: the counters behind GET /metrics (see metrics.h). Label values
- * come from fixed tables, so a client cannot grow them. */
+ * come from fixed tables (routes come from routes.h), so a client cannot
+ * grow them. */
 #include "api/metrics.h"
 
+#include "api/routes.h"
 #include "common/buf.h"
 
 #include <pthread.h>
@@ -9,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const routes[] = {"run",    "check",   "solution",  "health", "lessons",
-                                     "lesson", "metrics", "api_other", "static"};
-#define NROUTES (sizeof routes / sizeof *routes)
 #define NSTATUS 600 /* HTTP statuses 0..599; others count as 0 */
 
 static const char *const run_statuses[] = {"ok",           "error",   "timeout", "memory_limit",
@@ -24,38 +23,15 @@ static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 #define NBUCKETS (sizeof buckets / sizeof *buckets)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long requests[NROUTES][NSTATUS];
+static unsigned long requests[ROUTE_LABELS][NSTATUS];
 static unsigned long runs_by_status[NRUNSTATUS];
 static unsigned long run_buckets[NBUCKETS + 1]; /* per bucket, not cumulative; last is +Inf */
 static double run_seconds_sum;
 static unsigned long run_count;
 
-const char *metrics_route(const char *path)
-{
-	static const struct {
-		const char *path;
-		const char *route;
-	} exact[] = {{"/api/run", "run"},           {"/api/check", "check"},
-	             {"/api/solution", "solution"}, {"/api/health", "health"},
-	             {"/api/lessons", "lessons"},   {"/metrics", "metrics"}};
-	if (!path)
-		return "static";
-	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
-		if (strcmp(path, exact[i].path) == 0)
-			return exact[i].route;
-	if (strncmp(path, "/api/lessons/", 13) == 0)
-		return "lesson";
-	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
-		return "api_other";
-	return "static";
-}
-
 void metrics_request(const char *path, int status)
 {
-	const char *route = metrics_route(path);
-	size_t r = 0;
-	while (r < NROUTES - 1 && strcmp(routes[r], route) != 0)
-		r++;
+	int r = routes_label_of(path);
 	pthread_mutex_lock(&lock);
 	requests[r][status >= 0 && status < NSTATUS ? status : 0]++;
 	pthread_mutex_unlock(&lock);
@@ -115,13 +91,13 @@ char *metrics_render(const struct pool_stats *st, unsigned nlayers,
 	sum = run_seconds_sum;
 	header(&t, "lessond_http_requests_total", "counter",
 	       "HTTP requests answered, by route and status code.");
-	for (size_t r = 0; r < NROUTES; r++)
+	for (int r = 0; r < ROUTE_LABELS; r++)
 		for (int s = 0; s < NSTATUS; s++)
 			if (requests[r][s])
 				buf_printf(
 				    &t,
 				    "lessond_http_requests_total{route=\"%s\",code=\"%d\"} %lu\n",
-				    routes[r], s, requests[r][s]);
+				    routes_label_name(r), s, requests[r][s]);
 	pthread_mutex_unlock(&lock);
 
 	header(&t, "lessond_runs_total", "counter", "Runs finished, by the status of the result.");

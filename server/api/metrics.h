@@ -10,15 +10,12 @@
 #include <stddef.h>
 
 /* Counts one answered request. `path` is the request path (it is reduced to a
- * fixed route label, so label values stay few). */
+ * fixed route label, routes_label_of, so label values stay few). */
 void metrics_request(const char *path, int status);
 
 /* Counts one finished run: its contract status ("ok", "timeout", ...) and
  * the time from submission to answer, queue included. */
 void metrics_run(const char *status, double ms);
-
-/* The route label metrics use for a request path ("run", "static", ...). */
-const char *metrics_route(const char *path);
 
 /* Names a sandbox layer bit (sandbox_layer_name; passed in so this module
  * stays free of the sandbox's libraries). */
