@@ -3,6 +3,8 @@
  * A watchdog thread drops clients too slow to send a whole request. */
 #include "http/http.h"
 
+#include "http/urlpath.h"
+
 #include "common/buf.h"
 #include "common/errbody.h"
 #include "common/log.h"
@@ -385,39 +387,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-/* The value of a hex digit, or -1. */
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* MHD_OPTION_UNESCAPE_CALLBACK: decodes %HH in place like MHD's own, except
- * %00. A decoded NUL would cut the path short ("/index.html%00.js" would
- * name index.html), so it stays as three characters and the path names
- * nothing. Returns the new length. */
+/* MHD_OPTION_UNESCAPE_CALLBACK: urlpath_decode, which never decodes %00.
+ * Returns the new length. */
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
 	(void)cls;
 	(void)conn;
-	char *w = s;
-	for (const char *r = s; *r;) {
-		int hi = r[0] == '%' ? hex_digit(r[1]) : -1;
-		int lo = hi >= 0 ? hex_digit(r[2]) : -1;
-		if (lo >= 0 && (hi | lo)) {
-			*w++ = (char)(hi << 4 | lo);
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
+	return urlpath_decode(s);
 }
 
 /* Routes MHD's own error messages to our log. */

@@ -1,4 +1,4 @@
-/* fuzz_static.c: libFuzzer harness for static_resolve (server/static.c), the
+/* fuzz_static.c: libFuzzer harness for static_resolve (server/http/static.c), the
  * URL path to file resolver of the browser UI. Built and run by `make fuzz`.
  *
  * LLVMFuzzerInitialize builds, once, under a fresh temporary directory `base`
@@ -18,16 +18,19 @@
  *   secret.txt  outside/secret2.txt  outside/index.html  root2/x.html
  *   rootlink      -> root                  (the root, reached by a symlink)
  *
- * Each input is a URL path as the client sent it. libmicrohttpd hands the
- * handler the path percent-decoded and cut at the first NUL; the harness
- * resolves both the raw path (up to a NUL) and that decoded path, against the
- * root given three ways (absolute, with a trailing '/', through `rootlink`).
+ * Each input is a URL path as the client sent it. The HTTP layer hands the
+ * handler the path decoded by urlpath_decode (server/http/urlpath.c, which
+ * never decodes %00, so a decoded path holds no NUL); the harness resolves
+ * both the raw path (up to its first NUL byte) and the path urlpath_decode
+ * makes of it, against the root given three ways (absolute, with a trailing
+ * '/', through `rootlink`).
  * abort() unless, whenever a path resolves:
  *   - the result is NUL-terminated within outlen, starts with realpath(root)
  *     and a '/', and is a real path: realpath(result) is itself;
  *   - the path has no ".." segment;
  *   - the three spellings of the root agree (same answer, same file). */
 #include "http/static.h"
+#include "http/urlpath.h"
 
 #include <ftw.h>
 #include <limits.h>
@@ -146,35 +149,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Value of a hex digit, or -1. */
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes s in place as libmicrohttpd does (a '%' not followed by
- * two hex digits stays as it is). The result is cut at a decoded NUL. */
-static void url_decode(char *s)
-{
-	char *w = s;
-	for (const char *r = s; *r;) {
-		int hi, lo;
-		if (r[0] == '%' && (hi = hex(r[1])) >= 0 && (lo = hex(r[2])) >= 0) {
-			*w++ = (char)(hi * 16 + lo);
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-}
-
 /* True when the path has a ".." segment ("/../", or at the end). */
 static bool has_dotdot_segment(const char *p)
 {
@@ -228,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	url[size] = '\0';
 	resolve_checked(url, PATH_MAX);
 	resolve_checked(url, real_root_len + 8); /* room for short names only */
-	url_decode(url);
+	urlpath_decode(url);
 	resolve_checked(url, PATH_MAX);
 	free(url);
 	return 0;
