@@ -41,7 +41,8 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/common/io.c server/common/log.c server/pool/fairq.c \
 	server/api/request.c server/api/result.c server/http/static.c server/http/urlpath.c \
-	server/lesson/lesson_parse.c server/lesson/pyexpr.c server/api/learner.c \
+	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
+	server/lesson/pyexpr.c server/api/learner.c \
 	server/api/metrics.c server/api/routes.c server/pool/demote.c
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -170,7 +171,8 @@ FUZZ_NAMES := request lesson static
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iserver
 FUZZ_SRC_request := server/api/request.c
-FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/pyexpr.c server/common/buf.c
+FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/lesson_lex.c \
+	server/lesson/lesson_model.c server/lesson/pyexpr.c server/common/buf.c
 FUZZ_SRC_static := server/http/static.c server/http/urlpath.c
 FUZZ_LIBS_request = $(shell pkg-config --cflags --libs jansson 2>/dev/null)
 FUZZ_SEEDS_lesson := lessons tests/unit/fixtures/lessons tests/e2e/lessons

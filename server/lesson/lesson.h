@@ -1,5 +1,6 @@
-/* lesson.h: a lesson as parsed from its Markdown file. Pure data and the
- * parser (lesson_parse.c); rendering and JSON live in lessons.c.
+/* lesson.h: a lesson as parsed from its Markdown file. Pure data
+ * (lesson_model.c) and the parser (lesson_parse.c, the rules, over
+ * lesson_lex.c, the Markdown); rendering and JSON live in lessons.c.
  *
  * File format (see lessons/README.md): front matter between "---" lines,
  * then Markdown prose with fenced code blocks whose info string names a
@@ -70,11 +71,26 @@ void lesson_free(struct lesson *lesson);
 /* Name of a step kind ("example", ...); "unknown" when out of range. */
 const char *step_kind_name(enum step_kind kind);
 
+/* Building a lesson (the parser's side of the data model, lesson_model.c). */
+
+/* Appends a zeroed step to l->steps (whose room for *cap steps grows, and
+ * *cap with it). Returns the new step, borrowed from the lesson (lesson_free
+ * frees what it holds), or NULL when out of memory. */
+struct step *lesson_step_add(struct lesson *l, size_t *cap);
+
+/* Appends a copy of the len bytes of id to l->builds_on. Returns 0, or -1
+ * when out of memory. */
+int lesson_builds_on_add(struct lesson *l, const char *id, size_t len);
+
+/* Appends a part to l. Returns 0 having stolen text and label (label may be
+ * NULL), or -1 when out of memory: they stay the caller's. */
+int lesson_part_add(struct part_list *l, char *text, char *label, int line);
+
 /* The setup for running step `index`: the code of every earlier step of the
  * lesson that chains (examples without a declared exception, unless marked
  * chain=no; goals contribute their solution unless chain=no; predicts and
  * experiments nothing), joined by one blank line; "" when none. Returns a
- * malloc'd string the caller frees, or NULL when out of memory. */
+ * new string (caller frees), or NULL when out of memory. */
 char *lesson_setup_for(const struct lesson *lesson, size_t index);
 
 #endif

@@ -1,5 +1,6 @@
-/* fuzz_lesson.c: libFuzzer harness for lesson_parse (server/lesson_parse.c,
- * with pyexpr.c for predict steps), the parser of one lesson Markdown file.
+/* fuzz_lesson.c: libFuzzer harness for lesson_parse (server/lesson/: the
+ * rules in lesson_parse.c over lesson_lex.c's Markdown and lesson_model.c's
+ * data, with pyexpr.c for predict steps), the parser of one lesson file.
  * Built and run by `make fuzz`.
  *
  * Each input is one lesson file. Besides ASan, UBSan and LeakSanitizer,

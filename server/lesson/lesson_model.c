@@ -1,0 +1,118 @@
+/* lesson_model.c: the lesson as data (lesson.h): growing its lists while
+ * the parser builds it, freeing it, and the setup a step runs after. */
+#include "lesson/lesson.h"
+
+#include "common/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = {"example", "predict", "goal", "experiment"};
+
+struct step *lesson_step_add(struct lesson *l, size_t *cap)
+{
+	if (l->nsteps == *cap) {
+		size_t n = *cap ? *cap * 2 : 8;
+		struct step *ns = realloc(l->steps, n * sizeof *ns);
+		if (!ns)
+			return NULL;
+		l->steps = ns;
+		*cap = n;
+	}
+	struct step *st = &l->steps[l->nsteps++];
+	memset(st, 0, sizeof *st);
+	return st;
+}
+
+int lesson_builds_on_add(struct lesson *l, const char *id, size_t len)
+{
+	char **nb = realloc(l->builds_on, (l->nbuilds_on + 1) * sizeof *nb);
+	if (!nb)
+		return -1;
+	l->builds_on = nb;
+	if (!(l->builds_on[l->nbuilds_on] = strndup(id, len)))
+		return -1;
+	l->nbuilds_on++;
+	return 0;
+}
+
+int lesson_part_add(struct part_list *l, char *text, char *label, int line)
+{
+	if (l->len == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct part *ni = realloc(l->items, cap * sizeof *ni);
+		if (!ni)
+			return -1;
+		l->items = ni;
+		l->cap = cap;
+	}
+	l->items[l->len++] = (struct part){text, label, line};
+	return 0;
+}
+
+/* Frees a list of parts and their texts. */
+static void parts_free(struct part_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		free(l->items[i].text);
+		free(l->items[i].label);
+	}
+	free(l->items);
+}
+
+void lesson_free(struct lesson *l)
+{
+	for (size_t i = 0; i < l->nsteps; i++) {
+		struct step *st = &l->steps[i];
+		free(st->id);
+		free(st->code);
+		free(st->prose);
+		free(st->raises);
+		free(st->answer);
+		free(st->output);
+		free(st->explain);
+		free(st->solution);
+		parts_free(&st->checks);
+		parts_free(&st->hints);
+		parts_free(&st->variants);
+		free(st->sizes);
+	}
+	for (size_t i = 0; i < l->nbuilds_on; i++)
+		free(l->builds_on[i]);
+	free(l->builds_on);
+	free(l->steps);
+	free(l->file);
+	free(l->id);
+	free(l->title);
+	free(l->summary);
+	free(l->intro);
+	free(l->outro);
+	memset(l, 0, sizeof *l);
+}
+
+const char *step_kind_name(enum step_kind kind)
+{
+	return (unsigned)kind < 4 ? kind_names[kind] : "unknown";
+}
+
+char *lesson_setup_for(const struct lesson *l, size_t index)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < index && i < l->nsteps; i++) {
+		const struct step *st = &l->steps[i];
+		const char *code = NULL;
+		if (st->kind == STEP_EXAMPLE && st->chain && !st->raises)
+			code = st->code;
+		else if (st->kind == STEP_GOAL && st->chain)
+			code = st->solution;
+		if (!code || !*code)
+			continue;
+		size_t n = strlen(code);
+		if ((b.len && buf_add(&b, "\n", 1)) || buf_add(&b, code, n) ||
+		    (code[n - 1] != '\n' && buf_add(&b, "\n", 1))) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	return buf_take(&b, NULL);
+}
