@@ -221,7 +221,8 @@ static void run_missing(struct check_job *j, size_t index)
 		check_finish(j);
 }
 
-/* Joins setup parts into one malloc'd string. */
+/* Returns a new string (caller frees): a, b and c joined by newlines; NULL
+ * when out of memory. */
 static char *join3(const char *a, const char *b, const char *c)
 {
 	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);

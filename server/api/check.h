@@ -18,8 +18,9 @@ struct check_request {
 	const char *client; /* whose check, for fairness (see learner.h); may be NULL */
 };
 
-/* Receives the answer: an HTTP status and a body (takes ownership). Called
- * exactly once, on the pool thread. */
+/* Receives the answer: an HTTP status and a body, whose reference the
+ * callback steals (NULL when memory ran out: answer 500). Called exactly
+ * once, on the pool thread. */
 typedef void (*check_done_fn)(void *user, int status, json_t *body);
 
 /* Starts checking. Returns 0 when started (done will be called), or an

@@ -22,7 +22,7 @@ void metrics_run(const char *status, double ms);
 typedef const char *(*metrics_layer_name_fn)(unsigned bit);
 
 /* Renders every metric, with the pool's gauges from `st` and one gauge per
- * sandbox layer (bits below 1 << nlayers). Returns a malloc'd NUL-terminated
+ * sandbox layer (bits below 1 << nlayers). Returns a new NUL-terminated
  * text (caller frees) and its length, or NULL when out of memory. */
 char *metrics_render(const struct pool_stats *st, unsigned nlayers,
                      metrics_layer_name_fn layer_name, size_t *len);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies the string field `key` of obj into *dst (malloc'd). `required`
+/* Copies the string field `key` of obj (borrowed) into *dst, a new string
+ * the caller frees. `required`
  * says whether absence is an error; null counts as absent. Returns 0 or an
  * HTTP status with err filled. */
 static int take_string(json_t *obj, const char *key, int required, long limit, char **dst,

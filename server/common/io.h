@@ -42,7 +42,7 @@ int io_writev_full(int fd, struct iovec *iov, int iovcnt);
 int zmsg_send(int sock, const struct zmsg *m, const int *fds, int nfds, int flags);
 
 /* Receives one zygote message into *m and the fds that came with it into
- * fds (close-on-exec; the caller owns them and *nfds says how many). fds
+ * fds (new close-on-exec fds the caller closes; *nfds says how many). fds
  * past ZMSG_MAX_FDS are closed here. flags go to recvmsg (MSG_DONTWAIT).
  * Returns 1 for a whole message, 0 at end of stream; -1 with EBADMSG for a
  * message of the wrong size (its fds closed, *nfds 0) or with recvmsg's

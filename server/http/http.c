@@ -127,7 +127,7 @@ static void access_log(struct http_exchange *ex, int status, size_t bytes)
 	         ex->resp.note[0] ? " run=" : "", ex->resp.note);
 }
 
-/* Hands the exchange's response to MHD. The body's ownership passes to MHD. */
+/* Hands the exchange's response to MHD, which steals the body. */
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_exchange *ex)
 {
 	struct http_response *r = &ex->resp;

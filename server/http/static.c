@@ -305,7 +305,7 @@ int static_open(const char *path, const char *accept_encoding, struct static_fil
 	return 0;
 }
 
-/* Reads the opened file into a malloc'd buffer, unless its entity tag
+/* Reads the opened file into *buf, a new buffer the caller frees, unless its entity tag
  * (size and modification time of the file sent, and its coding) is named
  * by `if_none_match`: then *buf stays NULL and 1 is returned (the browser's
  * copy is current). Closes f->fd. Returns 0, 1 or -1. */

@@ -97,7 +97,8 @@ static const char *article(enum step_kind kind)
 	return kind == STEP_EXAMPLE || kind == STEP_EXPERIMENT ? "an" : "a";
 }
 
-/* Starts a new step from a fence's info and body. Takes ownership of code. */
+/* Starts a new step from a fence's info and body. Steals code, whatever it
+ * returns. Returns 0 or -1 (lex_fail). */
 static int add_step(struct parser *ps, int line, enum step_kind kind, struct info *in, char *code)
 {
 	struct lesson *l = ps->lesson;
@@ -174,7 +175,7 @@ static int add_step(struct parser *ps, int line, enum step_kind kind, struct inf
 }
 
 /* Attaches a check, hint, solution, variant, output or explain block to
- * the step before it. Takes ownership of text. */
+ * the step before it. Steals text, whatever it returns. Returns 0 or -1. */
 static int add_part(struct parser *ps, int line, struct info *in, char *text)
 {
 	struct lesson *l = ps->lesson;

@@ -50,7 +50,7 @@ static json_t *render(const char *markdown)
 	return s;
 }
 
-/* Reads a whole file into a malloc'd, NUL-terminated buffer. */
+/* Reads a whole file into a new NUL-terminated buffer (caller frees). */
 static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -156,7 +156,8 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Lists *.md files of dir (except README.md), sorted. Returns the count or
- * -1 with err set; *names is malloc'd with malloc'd items. */
+ * -1 with err set; *names is a new array of new strings (caller frees each
+ * and the array). */
 static int list_lessons(const char *dir, char ***names, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);

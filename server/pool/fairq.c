@@ -109,7 +109,7 @@ enum fairq_push_result fairq_push(struct fairq *q, const char *client, void *ite
 	return FAIRQ_OK;
 }
 
-/* Removes and returns the oldest entry of client `i` (which has one). */
+/* Removes and returns the oldest entry of client c (which has one). */
 static void *take_head(struct fairq *q, struct client *c)
 {
 	void *item = c->entries[c->head].item;

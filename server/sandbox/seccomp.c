@@ -136,7 +136,8 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t action, const char *const *na
 	return 0;
 }
 
-/* Exports the filter into a malloc'd program (caller owns prog->filter). */
+/* Exports the filter into prog: prog->filter is a new array the caller
+ * frees. Returns 0 or -errno. */
 static int export_program(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
 	int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);

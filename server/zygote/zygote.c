@@ -53,8 +53,8 @@ static int child_arrange_fds(int job_rd, int result_wr, int out, int err)
 	return (int)syscall(SYS_close_range, 5u, ~0u, 0u) == 0 ? 0 : -1;
 }
 
-/* Reads the job frame from CHILD_FD_JOB into one malloc'd buffer (*buf,
- * caller frees; code, setup and extra point into it, each NUL-terminated
+/* Reads the job frame from CHILD_FD_JOB into *buf, one new buffer the
+ * caller frees (code, setup and extra are borrowed from it, each NUL-terminated
  * after its length). Returns 0, or -1 on a short or malformed frame. */
 static int child_read_job(char **buf, struct job_header *h, const char **code, const char **setup,
                           const char **extra)

@@ -2,12 +2,12 @@
 
 const UNITS = ['KiB', 'MiB', 'GiB'];
 
-/** "1,140" for 1140: digits grouped the way the reader's locale groups them. */
+/** "1,140" for 1140: digits grouped by commas (always en-US, whatever the reader's locale). */
 export function grouped(n) {
   return Number(n).toLocaleString('en-US');
 }
 
-/** Bytes in human units: "48 bytes", "1.1 KiB", "12.2 MiB". */
+/** Bytes in human units: "48 bytes", "1.1 KiB", "12 MiB" (one decimal below 10). */
 export function bytes(n) {
   if (n === null || n === undefined || !Number.isFinite(Number(n))) return 'unknown';
   n = Number(n);

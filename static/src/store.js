@@ -1,15 +1,18 @@
 // store.js: the learner's progress and edited code, kept in localStorage
 // under one key so a reload (or a closed tab) loses nothing. Shape:
 //   { lessons: { [lessonId]: { visited: true,
-//       steps: { [stepId]: { done, code, answer, correct, verdict,
-//                            hints, passed, series } } } } }
+//       steps: { [stepId]: { done, code, answer, verdict, hints,
+//                            solution, series, message } } } } }
 // When storage is unavailable (private mode, quota), progress lives in
 // memory for this visit only.
 
 const KEY = 'lessond.progress.v1';
 let memory = null;
 
-/** Reads the whole record (a fresh object each time). */
+/**
+ * The whole record: read from storage once, then kept in memory (the same
+ * object each time; callers change it, then save).
+ */
 function load() {
   if (memory) return memory;
   try {
@@ -37,7 +40,10 @@ function lessonRecord(lessonId) {
   return all.lessons[lessonId];
 }
 
-/** What is stored for one step (an empty object when nothing is). */
+/**
+ * What is stored for one step: the record itself (change it only through
+ * updateStep), or a new empty object when nothing is.
+ */
 export function step(lessonId, stepId) {
   const lesson = load().lessons[lessonId];
   return (lesson && lesson.steps[stepId]) || {};

@@ -1,4 +1,4 @@
-/* fuzz_request.c: libFuzzer harness for run_request_parse (server/request.c),
+/* fuzz_request.c: libFuzzer harness for run_request_parse (server/api/request.c),
  * the POST /api/run body parser. Built and run by `make fuzz`.
  *
  * Each input is one request body. It is parsed twice, with lessond's default

@@ -34,7 +34,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SECRET = b"lessond-test-secret-6f1c"
 
 # The server's limits on slow clients (HTTP_IDLE_TIMEOUT_S and
-# HTTP_RECEIVE_DEADLINE_S in server/http.c; its watchdog looks twice a second).
+# HTTP_RECEIVE_DEADLINE_S in server/http/http.c; its watchdog looks twice a second).
 IDLE_TIMEOUT_S = 10
 RECEIVE_DEADLINE_S = 15
 SLACK_S = 2.5
