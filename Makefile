@@ -12,7 +12,7 @@ DEB_RUN := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccom
 DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium python3-brotli
 PY := /usr/bin/python3
 
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
 	-Wcast-qual -fno-common -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -Iserver -I$(BUILD)/gen -pthread

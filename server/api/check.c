@@ -25,6 +25,13 @@ struct check_job {
 	size_t *variants;
 };
 
+/* The string value of v (borrowed), or `fallback` when v is not a string. */
+static const char *text_or(json_t *v, const char *fallback)
+{
+	const char *s = json_string_value(v);
+	return s ? s : fallback;
+}
+
 /* Builds the verdict request a predict or goal run carries. */
 static char *verdict_request(const struct step *st, const char *answer)
 {
@@ -67,7 +74,7 @@ static json_t *predict_answer(const struct step *st, json_t *run)
 	char msg[600];
 	if (!v || !expected)
 		snprintf(msg, sizeof msg, "The snippet did not run to a result: %s",
-		         json_string_value(json_object_get(run, "message")) ?: "see the run.");
+		         text_or(json_object_get(run, "message"), "see the run."));
 	else if (exc)
 		snprintf(msg, sizeof msg, "%s It raises %s.", correct ? "Right!" : "Not quite.",
 		         exc);
@@ -95,14 +102,14 @@ static json_t *goal_answer(const struct step *st, json_t *run)
 	} else if (!checks) {
 		snprintf(msg, sizeof msg, "Your code did not finish (%s): %s",
 		         status ? status : "?",
-		         json_string_value(json_object_get(run, "message")) ?: "see the run.");
+		         text_or(json_object_get(run, "message"), "see the run."));
 	} else {
 		const char *first = "a check";
 		size_t i;
 		json_t *c;
 		json_array_foreach(checks, i, c) if (!json_is_true(json_object_get(c, "passed")))
 		{
-			first = json_string_value(json_object_get(c, "message")) ?: first;
+			first = text_or(json_object_get(c, "message"), first);
 			break;
 		}
 		snprintf(msg, sizeof msg, "Not yet: %s", first);
@@ -123,7 +130,7 @@ static json_t *experiment_answer(struct check_job *j)
 	json_t *first_bad = NULL;
 	for (size_t i = 0; i < j->total; i++) {
 		json_t *run = j->runs[i];
-		const char *status = json_string_value(json_object_get(run, "status")) ?: "crashed";
+		const char *status = text_or(json_object_get(run, "status"), "crashed");
 		json_t *peak = json_object_get(json_object_get(run, "memory"), "peak_bytes");
 		json_array_append_new(series, json_pack("{s:s, s:I, s:O*, s:s}", "variant",
 		                                        st->variants.items[j->variants[i]].label,
@@ -140,8 +147,7 @@ static json_t *experiment_answer(struct check_job *j)
 		snprintf(msg, sizeof msg, "Some points have no memory figure: %s.", absent);
 	else if (first_bad)
 		snprintf(msg, sizeof msg, "Some points did not run: %s",
-		         json_string_value(json_object_get(first_bad, "message"))
-		             ?: "see the run.");
+		         text_or(json_object_get(first_bad, "message"), "see the run."));
 	else
 		snprintf(msg, sizeof msg, "Measured %zu variants at %zu sizes.", st->variants.len,
 		         st->nsizes);

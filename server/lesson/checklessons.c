@@ -56,10 +56,10 @@ static int check_example(struct pool *pool, const struct lessons *course, const 
 	const struct step *st = &l->steps[i];
 	json_t *run;
 	int bad = run_step(pool, course, cfg, l, i, &run);
+	const char *printed = json_string_value(json_object_get(run, "stdout"));
 	if (!bad && !st->raises && strcmp(status_of(run), "ok") != 0)
 		bad = disagree(l, st, "the example does not run cleanly", run);
-	else if (!bad && st->output &&
-	         strcmp(json_string_value(json_object_get(run, "stdout")) ?: "", st->output) != 0)
+	else if (!bad && st->output && strcmp(printed ? printed : "", st->output) != 0)
 		bad = disagree(l, st, "its output block differs from what it prints", run);
 	json_decref(run);
 	return bad;
