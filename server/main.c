@@ -51,7 +51,9 @@ static const char *env_lookup(const char *name)
 	return getenv(name);
 }
 
-/* Writes the bound port to cfg->port_file (for tests). */
+/* Writes the bound port to cfg->port_file (for tests), through a temporary
+ * file renamed into place so a reader never sees half a number. A failure
+ * is logged; the FILE is closed on every path. */
 static void write_port_file(const struct config *cfg, int port)
 {
 	if (!*cfg->port_file)
@@ -59,9 +61,14 @@ static void write_port_file(const struct config *cfg, int port)
 	char tmp[600];
 	snprintf(tmp, sizeof tmp, "%s.tmp", cfg->port_file);
 	FILE *f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, cfg->port_file)) {
-		log_error("cannot write the port file %s", cfg->port_file);
-	}
+	if (!f)
+		goto fail;
+	bool written = fprintf(f, "%d\n", port) >= 0;
+	if (fclose(f) != 0 || !written || rename(tmp, cfg->port_file) != 0)
+		goto fail;
+	return;
+fail:
+	log_error("cannot write the port file %s", cfg->port_file);
 }
 
 /* Zygote mode: `lessond --zygote [limits...]`, socket on fd 3. */
