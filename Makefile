@@ -39,7 +39,8 @@ SERVER_HDR := $(wildcard server/*/*.h)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 # The modules unit tests link: no Python, no sockets, no zygote.
 PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
-	server/common/io.c server/common/log.c server/pool/fairq.c \
+	server/common/io.c server/common/log.c server/common/utf8.c \
+	server/pool/fairq.c \
 	server/api/request.c server/api/result.c server/http/static.c server/http/urlpath.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
 	server/lesson/pyexpr.c server/api/learner.c \
@@ -170,7 +171,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_NAMES := request lesson static
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iserver
-FUZZ_SRC_request := server/api/request.c
+FUZZ_SRC_request := server/api/request.c server/common/utf8.c
 FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/lesson_lex.c \
 	server/lesson/lesson_model.c server/lesson/pyexpr.c server/common/buf.c
 FUZZ_SRC_static := server/http/static.c server/http/urlpath.c

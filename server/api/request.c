@@ -1,6 +1,8 @@
 /* request.c: POST /api/run bodies: JSON, types, sizes, NUL bytes. */
 #include "api/request.h"
 
+#include "common/utf8.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,42 +48,6 @@ static int take_string(json_t *obj, const char *key, int required, long limit, c
 	memcpy(*dst, s, len + 1);
 	*dst_len = len;
 	return 0;
-}
-
-/* Length (1 to 4) of the well-formed UTF-8 sequence at s, or 0 (a stray or
- * cut-off byte, an overlong form, a surrogate, above U+10FFFF). */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-	unsigned cp, min;
-	size_t n;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1fu, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0fu, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07u, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
-}
-
-void utf8_scrub(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		size_t n = utf8_seq_len(p);
-		if (n == 0)
-			*p++ = '?';
-		else
-			p += n;
-	}
 }
 
 int run_request_parse(const char *body, size_t len, long source_limit, struct run_request *out,

@@ -21,9 +21,4 @@ int run_request_parse(const char *body, size_t len, long source_limit, struct ru
 
 void run_request_free(struct run_request *req);
 
-/* Replaces, in place, every byte of the NUL-terminated s that is not part of
- * well-formed UTF-8 (stray or cut-off bytes, overlong forms, surrogates,
- * above U+10FFFF) with '?', so s can go into a JSON string. */
-void utf8_scrub(char *s);
-
 #endif

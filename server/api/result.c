@@ -2,9 +2,11 @@
 #include "api/result.h"
 
 #include "common/protocol.h"
+#include "common/utf8.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -151,37 +153,18 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 	return r;
 }
 
-/* Length of the longest prefix of s that is whole, valid UTF-8 (a child's
- * raw output may stop mid-character or hold arbitrary bytes). */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n = c < 0x80         ? 1
-		           : (c >> 5) == 6  ? 2
-		           : (c >> 4) == 14 ? 3
-		           : (c >> 3) == 30 ? 4
-		                            : 0;
-		if (n == 0 || i + n > len || (n == 2 && c < 0xc2))
-			break;
-		size_t k = 1;
-		while (k < n && (s[i + k] & 0xc0) == 0x80)
-			k++;
-		if (k < n)
-			break;
-		i += n;
-	}
-	return i;
-}
-
-/* Puts what a child printed before it died into the contract. */
+/* Puts what a child printed before it died into the contract, each
+ * ill-formed UTF-8 subpart replaced by U+FFFD (the child's raw bytes may
+ * hold anything, or stop mid-character at the capture cap). Leaves the
+ * field empty only when out of memory. */
 static void keep_output(json_t *r, const char *field, const char *text, size_t len)
 {
 	if (!text || !len)
 		return;
-	size_t ok = utf8_valid_prefix((const unsigned char *)text, len);
-	json_t *s = json_stringn(text, ok);
+	size_t clean_len;
+	char *clean = utf8_replace(text, len, &clean_len); /* new */
+	json_t *s = clean ? json_stringn(clean, clean_len) : NULL;
+	free(clean);
 	if (s)
 		json_object_set_new(r, field, s);
 }

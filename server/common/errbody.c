@@ -2,9 +2,7 @@
 #include "common/errbody.h"
 
 #include "common/buf.h"
-/* utf8_scrub lives in the API's request parser for now. TODO: include
- * common/utf8.h instead once the shared UTF-8 code lands there. */
-#include "api/request.h"
+#include "common/utf8.h"
 
 #include <stdio.h>
 #include <string.h>

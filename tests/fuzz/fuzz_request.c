@@ -10,10 +10,13 @@
  *   - success: the values, sent again as a fresh JSON body, parse to the same
  *     values (what the parser hands on is what a client could send);
  *   - success under the tiny limit implies the same success under the large one;
+ *   - utf8_valid (server/common/utf8.c) accepts the body exactly when
+ *     jansson's json_stringn does;
  *   - failure: 400 or 413, a non-empty NUL-terminated sentence in err that is
  *     valid UTF-8 (api.c puts it in {"error": ...}, and jansson refuses
  *     invalid UTF-8), and nothing left in the request (leaks: LeakSanitizer). */
 #include "api/request.h"
+#include "common/utf8.h" /* utf8_valid: the server's own strict decoder */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -39,42 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
-
-/* True when s[0..len) is well-formed UTF-8 (RFC 3629: shortest form, no
- * surrogates, nothing above U+10FFFF). */
-static bool utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	while (i < len) {
-		unsigned c = s[i];
-		size_t n;
-		unsigned cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if (len - i - 1 < n)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
 
 /* A string the parser hands on: NUL-terminated at len, no NUL inside,
  * valid UTF-8, within limit. */
@@ -161,6 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* libFuzzer's data is an exact-size heap copy: ASan sees any read past it. */
 	const char *body = (const char *)data;
+	/* The server's decoder and jansson agree on every input (utf8.h). */
+	json_t *as_string = json_stringn(body, size); /* new, or NULL */
+	CHECK(utf8_valid(body, size) == (as_string != NULL));
+	json_decref(as_string);
 	struct run_request large, small;
 	int large_status = parse_checked(body, size, LIMIT_LARGE, &large);
 	int small_status = parse_checked(body, size, LIMIT_SMALL, &small);

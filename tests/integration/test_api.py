@@ -275,6 +275,15 @@ class RunContract(unittest.TestCase):
                           "ctypes.string_at(0)")
         self.assertEqual((r["status"], r["stderr"]), ("crashed", "before\n"))
 
+    def test_output_with_invalid_utf8_before_a_timeout_or_crash_is_kept(self):
+        # Bytes jansson refuses (a surrogate, an overlong form) once emptied
+        # the whole stdout of a dead child; now each bad subpart is U+FFFD.
+        r = self.run_code("import os\nos.write(1, b'hi \\xed\\xa0\\x80')\nwhile 1: pass")
+        self.assertEqual((r["status"], r["stdout"]), ("timeout", "hi \ufffd\ufffd\ufffd"))
+        r = self.run_code("import ctypes, os\nos.write(1, b'a\\xc0\\xafb \\xf5!')\n"
+                          "ctypes.string_at(0)")
+        self.assertEqual((r["status"], r["stdout"]), ("crashed", "a\ufffd\ufffdb \ufffd!"))
+
     def test_wall_timeout(self):
         started = time.monotonic()
         r = self.run_code("import time\ntime.sleep(60)")

@@ -1,5 +1,6 @@
 /* test_request.c: run_request_parse, the POST /api/run body validator. */
 #include "api/request.h"
+#include "common/utf8.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -300,24 +301,6 @@ static void test_free_twice(void **state)
 	run_request_free(&req);
 }
 
-/* Bytes that are not well-formed UTF-8 become '?'; good text is untouched. */
-static void test_utf8_scrub(void **state)
-{
-	(void)state;
-	char good[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d ascii";
-	char copy[sizeof good];
-	memcpy(copy, good, sizeof good);
-	utf8_scrub(copy);
-	assert_string_equal(copy, good);
-	char cut[] = "ab\xe2\x82"; /* a euro sign cut short */
-	utf8_scrub(cut);
-	assert_string_equal(cut, "ab??");
-	char bad[] =
-	    "\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xff"; /* overlong, surrogate, > U+10FFFF */
-	utf8_scrub(bad);
-	assert_string_equal(bad, "??|???|????|?");
-}
-
 /* jansson's message quotes the body near the error and may cut a character
  * in half (found by the request fuzzer): err is still valid UTF-8. */
 static void test_error_quoting_a_cut_character_is_utf8(void **state)
@@ -355,7 +338,6 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_keys),
 	    cmocka_unit_test(test_small_err_buffer),
 	    cmocka_unit_test(test_free_twice),
-	    cmocka_unit_test(test_utf8_scrub),
 	    cmocka_unit_test(test_error_quoting_a_cut_character_is_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#define FFFD "\xef\xbf\xbd" /* U+FFFD REPLACEMENT CHARACTER */
+
 static const struct result_context ctx = {
     .cpu_seconds = 2,
     .wall_ms = 5000,
@@ -454,17 +456,33 @@ static void test_outcome_lost(void **state)
 	json_decref(r);
 }
 
-/* Output a dead child left behind is kept, cut before invalid UTF-8. */
-static void test_died_output_kept_valid_utf8(void **state)
+/* Output a dead child left behind is kept whole, each ill-formed UTF-8
+ * subpart replaced by U+FFFD: bytes jansson refuses (a surrogate, overlong
+ * forms, F5-F7 leads, above U+10FFFF) once made the whole field empty. */
+static void test_died_output_kept_with_invalid_bytes_replaced(void **state)
 {
 	(void)state;
-	static const char out[] = "partial \xc3\xa9\xff more";
-	struct pool_outcome o = {
-	    .kind = OUTCOME_TIMEOUT, .stdout_text = out, .stdout_len = sizeof out - 1};
+	static const char out[] = "partial \xc3\xa9\xff more hi \xed\xa0\x80";
+	static const char err_text[] =
+	    "\xc0\xaf \xe0\x80\xaf \xf5\x80 \xf4\x90\x80\x80 cut \xe2\x82";
+	struct pool_outcome o = {.kind = OUTCOME_TIMEOUT,
+	                         .stdout_text = out,
+	                         .stdout_len = sizeof out - 1,
+	                         .stderr_text = err_text,
+	                         .stderr_len = sizeof err_text - 1};
 	json_t *r = result_from_outcome(&o, &ctx);
 	assert_contract(r);
-	assert_string_equal(str(r, "stdout"), "partial \xc3\xa9");
-	assert_string_equal(str(r, "stderr"), "");
+	assert_string_equal(str(r, "status"), "timeout");
+	assert_string_equal(str(r, "stdout"), "partial \xc3\xa9" FFFD " more hi " FFFD FFFD FFFD);
+	assert_string_equal(str(r, "stderr"), FFFD FFFD " " FFFD FFFD FFFD " " FFFD FFFD
+	                                                " " FFFD FFFD FFFD FFFD " cut " FFFD);
+	o.kind = OUTCOME_DIED;
+	o.wstatus = SIGSEGV; /* a crashed child keeps its output the same way */
+	json_decref(r);
+	r = result_from_outcome(&o, &ctx);
+	assert_contract(r);
+	assert_string_equal(str(r, "status"), "crashed");
+	assert_string_equal(str(r, "stdout"), "partial \xc3\xa9" FFFD " more hi " FFFD FFFD FFFD);
 	json_decref(r);
 }
 
@@ -529,7 +547,7 @@ int main(void)
 	    cmocka_unit_test(test_outcome_lost),
 	    cmocka_unit_test(test_outcome_too_big),
 	    cmocka_unit_test(test_outcome_no_runner),
-	    cmocka_unit_test(test_died_output_kept_valid_utf8),
+	    cmocka_unit_test(test_died_output_kept_with_invalid_bytes_replaced),
 	    cmocka_unit_test(test_null_python_in_context),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
