@@ -71,7 +71,14 @@ $(BUILD)/%.o: %.c $(SERVER_HDR)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(LDFLAGS) $(TEST_LDFLAGS_$*) $(PKG_LIBS) -lcmocka
+
+# test_api calls the API handlers without sockets or a pool, so it links the
+# modules they name (the HTTP layer, the pool, the sandbox's layer names);
+# none of them starts Python or a zygote unless asked, and the test never asks.
+API_TEST_SRC := server/api/api.c server/api/check.c server/lesson/lessons.c \
+	server/http/http.c $(wildcard server/pool/*.c server/sandbox/*.c)
+$(BUILD)/tests/test_api: $(API_TEST_SRC:%.c=$(BUILD)/%.o)
 
 # The browser UI: static/src -> static/dist (app-<hash>.js, app-<hash>.css,
 # their .gz and .br) and the page static/index.html, with npm and esbuild

@@ -122,6 +122,10 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		api_error(resp, 500, "out of memory");
 		return HANDLER_DONE;
 	}
+	if (rc == POOL_NO_POOL) {
+		api_error(resp, 503, "this server has no runner, so it cannot run code");
+		return HANDLER_DONE;
+	}
 	if (rc == POOL_CLIENT_FULL)
 		api_error(resp, 429,
 		          "you have too many runs waiting; try again when they have finished");

@@ -350,7 +350,10 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 				         "when they have finished");
 				return 429;
 			}
-			snprintf(err, errlen, "every runner is busy; try again in a moment");
+			snprintf(err, errlen, "%s",
+			         rc == POOL_NO_POOL
+			             ? "this server has no runner, so it cannot check code"
+			             : "every runner is busy; try again in a moment");
 			return 503;
 		}
 		for (size_t k = i; k < total; k++)

@@ -738,6 +738,8 @@ static struct job *job_new(const struct run_input *in)
 enum pool_submit_result pool_submit(struct pool *p, const struct run_input *in, pool_done_fn done,
                                     void *user)
 {
+	if (!p)
+		return POOL_NO_POOL;
 	struct job *job = job_new(in);
 	if (!job)
 		return POOL_NOMEM;
@@ -770,6 +772,10 @@ enum pool_submit_result pool_submit(struct pool *p, const struct run_input *in, 
 
 void pool_stats(struct pool *p, struct pool_stats *out)
 {
+	if (!p) {
+		memset(out, 0, sizeof *out);
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	*out = p->stats;
 	pthread_mutex_unlock(&p->lock);

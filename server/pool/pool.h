@@ -55,7 +55,14 @@ struct pool_stats {
 	char python[32];
 };
 
-enum pool_submit_result { POOL_QUEUED, POOL_FULL, POOL_CLIENT_FULL, POOL_STOPPING, POOL_NOMEM };
+enum pool_submit_result {
+	POOL_QUEUED,
+	POOL_FULL,
+	POOL_CLIENT_FULL,
+	POOL_STOPPING,
+	POOL_NOMEM,
+	POOL_NO_POOL, /* pool_submit(NULL, ...): this process has no runner (unit tests) */
+};
 
 /* What one run executes. All borrowed; pool_submit copies them. */
 struct run_input {
@@ -80,11 +87,13 @@ struct pool;
 struct pool *pool_start(const struct config *cfg, const char *exe, char *err, size_t errlen);
 
 /* Queues one run. Copies the input. On POOL_QUEUED, done(user, ...) will
- * be called exactly once; on any other result it is never called. */
+ * be called exactly once; on any other result it is never called. A NULL
+ * pool (handlers called without one, as unit tests do) gives POOL_NO_POOL. */
 enum pool_submit_result pool_submit(struct pool *pool, const struct run_input *in,
                                     pool_done_fn done, void *user);
 
-/* Copies a consistent snapshot of the counters. */
+/* Copies a consistent snapshot of the counters; all zero (python "") for a
+ * NULL pool. */
 void pool_stats(struct pool *pool, struct pool_stats *out);
 
 /* Refuses new runs, lets queued and running ones finish, stops the zygote,
