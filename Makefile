@@ -79,6 +79,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
 API_TEST_SRC := server/api/api.c server/api/check.c server/lesson/lessons.c \
 	server/http/http.c $(wildcard server/pool/*.c server/sandbox/*.c)
 $(BUILD)/tests/test_api: $(API_TEST_SRC:%.c=$(BUILD)/%.o)
+TEST_LDFLAGS_api := -Wl,--wrap=calloc,--wrap=pthread_mutex_init,--wrap=pthread_mutex_destroy
 
 # The browser UI: static/src -> static/dist (app-<hash>.js, app-<hash>.css,
 # their .gz and .br) and the page static/index.html, with npm and esbuild

@@ -286,17 +286,20 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		return status;
 	const struct step *st = &lesson->steps[index];
 	const char *setup = lessons_setup(course, lesson, (size_t)index);
-	struct check_job *j = calloc(1, sizeof *j);
 	size_t total = st->kind == STEP_EXPERIMENT ? st->variants.len * st->nsizes : 1;
-	if (!j || !(j->runs = calloc(total, sizeof *j->runs)) ||
+	char *extra = NULL;
+	status = 500;
+	snprintf(err, errlen, "out of memory");
+	struct check_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return status;
+	pthread_mutex_init(&j->lock, NULL); /* before anything that may fail: check_job_free */
+	if (!(j->runs = calloc(total, sizeof *j->runs)) ||
 	    !(j->sizes = calloc(total, sizeof *j->sizes)) ||
-	    !(j->variants = calloc(total, sizeof *j->variants))) {
-		if (j)
-			check_job_free(j);
-		snprintf(err, errlen, "out of memory");
-		return 500;
-	}
-	pthread_mutex_init(&j->lock, NULL);
+	    !(j->variants = calloc(total, sizeof *j->variants)))
+		goto free_job;
+	if (st->kind != STEP_EXPERIMENT && !(extra = verdict_request(st, req->answer)))
+		goto free_job;
 	j->step = st;
 	j->done = done;
 	j->user = user;
@@ -309,7 +312,6 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	pool_stats(pool, &ps);
 	memcpy(j->python, ps.python, sizeof j->python);
 
-	char *extra = st->kind == STEP_EXPERIMENT ? NULL : verdict_request(st, req->answer);
 	const char *code = st->kind == STEP_PREDICT ? st->code : req->code ? req->code : st->code;
 	for (size_t i = 0; i < total; i++) {
 		char *point_setup = NULL;
@@ -342,19 +344,15 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 			continue;
 		free(slot);
 		if (i == 0) { /* nothing started: refuse the whole check */
-			free(extra);
-			check_job_free(j);
-			if (rc == POOL_CLIENT_FULL) {
-				snprintf(err, errlen,
-				         "you have too many runs waiting; try again "
-				         "when they have finished");
-				return 429;
-			}
+			status = rc == POOL_CLIENT_FULL ? 429 : 503;
 			snprintf(err, errlen, "%s",
-			         rc == POOL_NO_POOL
+			         rc == POOL_CLIENT_FULL
+			             ? "you have too many runs waiting; try again "
+			               "when they have finished"
+			         : rc == POOL_NO_POOL
 			             ? "this server has no runner, so it cannot check code"
 			             : "every runner is busy; try again in a moment");
-			return 503;
+			goto free_job;
 		}
 		for (size_t k = i; k < total; k++)
 			run_missing(j, k);
@@ -362,6 +360,10 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	}
 	free(extra);
 	return 0;
+free_job:
+	free(extra);
+	check_job_free(j);
+	return status;
 }
 
 /* Rendezvous for check_sync. */

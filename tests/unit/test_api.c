@@ -1,8 +1,8 @@
 /* test_api.c: the JSON API handlers (api.h) called the way http.c calls
  * them, without sockets and without a pool: health, the lesson index and
  * details, metrics, every error path, and runs and checks, which answer
- * 503 "no runner" at once. The course is tests/unit/fixtures/course (or
- * $LESSOND_COURSE_DIR). No Python runs here. */
+ * 503 "no runner" at once, and check_start out of memory. The course is tests/unit/fixtures/course
+ * (or $LESSOND_COURSE_DIR). No Python runs here. */
 #include "api/api.h"
 
 #include "common/config.h"
@@ -15,9 +15,54 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Allocation failures and the mutex contract, through the linker's --wrap
+ * (the Makefile's TEST_LDFLAGS_api): calloc fails once when its countdown
+ * reaches zero; pthread_mutex_destroy must only see mutexes that
+ * pthread_mutex_init set up (POSIX leaves anything else undefined). */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+int __real_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
+int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
+int __real_pthread_mutex_destroy(pthread_mutex_t *m);
+int __wrap_pthread_mutex_destroy(pthread_mutex_t *m);
+
+static int calloc_countdown; /* 0: never fail */
+static pthread_mutex_t *inited[64];
+static int destroyed_uninited;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (calloc_countdown > 0 && --calloc_countdown == 0)
+		return NULL;
+	return __real_calloc(n, size);
+}
+
+int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
+{
+	for (size_t i = 0; i < sizeof inited / sizeof *inited; i++)
+		if (!inited[i]) {
+			inited[i] = m;
+			break;
+		}
+	return __real_pthread_mutex_init(m, a);
+}
+
+int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	size_t i = 0;
+	while (i < sizeof inited / sizeof *inited && inited[i] != m)
+		i++;
+	if (i == sizeof inited / sizeof *inited)
+		destroyed_uninited++;
+	else
+		inited[i] = NULL;
+	return __real_pthread_mutex_destroy(m);
+}
 
 static struct config cfg;
 static struct lessons *course;
@@ -191,6 +236,30 @@ static void test_check_without_pool(void **state)
 	assert_error("POST", "/api/check", "[1]", 400, "must be a JSON object");
 }
 
+/* check_start out of memory at each of its allocations: 500, and its one
+ * cleanup path destroys only the mutex it initialised (it used to destroy
+ * it before pthread_mutex_init on three of these paths). */
+static void test_check_out_of_memory(void **state)
+{
+	(void)state;
+	static const char *const bodies[] = {
+	    "{\"lesson\": \"points\", \"step\": \"has-dict\", \"answer\": \"False\"}",
+	    "{\"lesson\": \"points\", \"step\": \"scale\"}"};
+	for (size_t b = 0; b < 2; b++) {
+		for (int k = 1; k <= 4; k++) { /* the job, its runs, sizes and variants */
+			calloc_countdown = k;
+			destroyed_uninited = 0;
+			assert_error("POST", "/api/check", bodies[b], 500, "out of memory");
+			assert_int_equal(calloc_countdown, 0);
+			assert_int_equal(destroyed_uninited, 0);
+		}
+		calloc_countdown = 5; /* past check_start's allocations: the pool is next */
+		assert_error("POST", "/api/check", bodies[b], 503, "no runner");
+		assert_int_equal(destroyed_uninited, 0);
+		calloc_countdown = 0;
+	}
+}
+
 /* POST /api/solution gives a goal's solution and nothing else. */
 static void test_solution(void **state)
 {
@@ -230,6 +299,7 @@ int main(void)
 	    cmocka_unit_test(test_lesson_detail),
 	    cmocka_unit_test(test_run_without_pool),
 	    cmocka_unit_test(test_check_without_pool),
+	    cmocka_unit_test(test_check_out_of_memory),
 	    cmocka_unit_test(test_solution),
 	    cmocka_unit_test(test_unknown_route_and_metrics),
 	};
