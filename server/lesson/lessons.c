@@ -72,72 +72,117 @@ static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
 	return buf;
 }
 
-/* The public JSON of one step: what the browser may see. Hidden checks,
- * solutions, declared answers, explanations and the setup (which may hold
- * an earlier goal's solution) stay on the server: the browser runs a step
- * with {"lesson", "step"} and the server supplies the setup. */
-static json_t *step_json(const struct step *st)
+/* Sets obj[key] to value, stealing it (NULL counts as a failure, so a
+ * failed constructor can be passed straight in). Returns 0 or -1. */
+static int put(json_t *obj, const char *key, json_t *value)
 {
-	json_t *o =
-	    json_pack("{s:s, s:s, s:s, s:o*, s:b}", "id", st->id, "kind", step_kind_name(st->kind),
-	              "code", st->code, "html", render(st->prose), "chain", st->chain);
-	if (!o)
-		return NULL;
-	if (st->raises)
-		json_object_set_new(o, "raises", json_string(st->raises));
-	if (st->kind == STEP_GOAL) {
-		json_t *hints = json_array();
-		for (size_t i = 0; i < st->hints.len; i++)
-			json_array_append_new(hints, json_string(st->hints.items[i].text));
-		json_object_set_new(o, "hints", hints);
-		json_object_set_new(o, "checks", json_integer((json_int_t)st->checks.len));
-	}
-	if (st->kind == STEP_EXPERIMENT) {
-		json_t *variants = json_array(), *sizes = json_array();
-		for (size_t i = 0; i < st->variants.len; i++)
-			json_array_append_new(
-			    variants, json_pack("{s:s, s:s}", "name", st->variants.items[i].label,
-			                        "code", st->variants.items[i].text));
-		for (size_t i = 0; i < st->nsizes; i++)
-			json_array_append_new(sizes, json_integer(st->sizes[i]));
-		json_object_set_new(o, "variants", variants);
-		json_object_set_new(o, "sizes", sizes);
-	}
-	return o;
+	return value && json_object_set_new(obj, key, value) == 0 ? 0 : -1;
 }
 
-/* Builds one lesson's setups and GET /api/lessons/{id} body. */
+/* Appends value to arr, stealing it (NULL counts as a failure). */
+static int push(json_t *arr, json_t *value)
+{
+	return value && json_array_append_new(arr, value) == 0 ? 0 : -1;
+}
+
+/* Returns v as compact JSON text (new, caller frees), or NULL when out of
+ * memory. The text is parsed back and compared: jansson's json_dumps can
+ * drop an object key whose copy failed to allocate and still return text
+ * (seen in test_lessons), and a course served with a key missing is a
+ * half-loaded course. */
+static char *dump_whole(const json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+	json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+	bool whole = back && json_equal(back, v);
+	json_decref(back);
+	if (!whole) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The public JSON of one step: what the browser may see (new reference, or
+ * NULL when out of memory: never a step with a field missing). Hidden
+ * checks, solutions, declared answers, explanations and the setup (which
+ * may hold an earlier goal's solution) stay on the server: the browser
+ * runs a step with {"lesson", "step"} and the server supplies the setup. */
+static json_t *step_json(const struct step *st)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "id", st->id, "kind",
+	                      step_kind_name(st->kind), "code", st->code, "chain", st->chain);
+	if (!o || put(o, "html", render(st->prose)) ||
+	    (st->raises && put(o, "raises", json_string(st->raises))))
+		goto free_o;
+	if (st->kind == STEP_GOAL) {
+		if (put(o, "hints", json_array()) ||
+		    put(o, "checks", json_integer((json_int_t)st->checks.len)))
+			goto free_o;
+		json_t *hints = json_object_get(o, "hints");
+		for (size_t i = 0; i < st->hints.len; i++)
+			if (push(hints, json_string(st->hints.items[i].text)))
+				goto free_o;
+	}
+	if (st->kind == STEP_EXPERIMENT) {
+		if (put(o, "variants", json_array()) || put(o, "sizes", json_array()))
+			goto free_o;
+		json_t *variants = json_object_get(o, "variants"),
+		       *sizes = json_object_get(o, "sizes");
+		for (size_t i = 0; i < st->variants.len; i++)
+			if (push(variants,
+			         json_pack("{s:s, s:s}", "name", st->variants.items[i].label,
+			                   "code", st->variants.items[i].text)))
+				goto free_o;
+		for (size_t i = 0; i < st->nsizes; i++)
+			if (push(sizes, json_integer(st->sizes[i])))
+				goto free_o;
+	}
+	return o;
+free_o:
+	json_decref(o);
+	return NULL;
+}
+
+/* The GET /api/lessons/{id} body of one lesson (new reference), or NULL
+ * when out of memory. */
+static json_t *detail_json(const struct lesson *l)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s, s:i}", "id", l->id, "title", l->title, "summary",
+	                      l->summary, "order", l->order);
+	if (!d || put(d, "builds_on", json_array()) || put(d, "html", render(l->intro)) ||
+	    put(d, "outro_html", render(l->outro)) || put(d, "steps", json_array()))
+		goto free_d;
+	json_t *builds = json_object_get(d, "builds_on"), *steps = json_object_get(d, "steps");
+	for (size_t i = 0; i < l->nbuilds_on; i++)
+		if (push(builds, json_string(l->builds_on[i])))
+			goto free_d;
+	for (size_t i = 0; i < l->nsteps; i++)
+		if (push(steps, step_json(&l->steps[i])))
+			goto free_d;
+	return d;
+free_d:
+	json_decref(d);
+	return NULL;
+}
+
+/* Builds one lesson's setups and GET /api/lessons/{id} body. Returns 0, or
+ * -1 with err filled (what it built is freed by lessons_free). */
 static int entry_build(struct entry *e, char *err, size_t errlen)
 {
 	const struct lesson *l = &e->lesson;
 	e->setups = calloc(l->nsteps ? l->nsteps : 1, sizeof *e->setups);
-	json_t *steps = json_array();
-	json_t *builds = json_array();
-	for (size_t i = 0; e->setups && steps && i < l->nsteps; i++) {
-		e->setups[i] = lesson_setup_for(l, i);
-		json_t *sj = e->setups[i] ? step_json(&l->steps[i]) : NULL;
-		if (!sj || json_array_append_new(steps, sj)) {
-			json_decref(steps);
-			steps = NULL;
-		}
-	}
-	for (size_t i = 0; builds && i < l->nbuilds_on; i++)
-		json_array_append_new(builds, json_string(l->builds_on[i]));
-	json_t *d = steps && builds
-	                ? json_pack("{s:s, s:s, s:s, s:i, s:O, s:o*, s:o*, s:O}", "id", l->id,
-	                            "title", l->title, "summary", l->summary, "order", l->order,
-	                            "builds_on", builds, "html", render(l->intro), "outro_html",
-	                            render(l->outro), "steps", steps)
-	                : NULL;
-	json_decref(steps);
-	json_decref(builds);
-	e->detail_json = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	for (size_t i = 0; e->setups && i < l->nsteps; i++)
+		if (!(e->setups[i] = lesson_setup_for(l, i)))
+			goto fail;
+	json_t *d = e->setups ? detail_json(l) : NULL;
+	e->detail_json = d ? dump_whole(d) : NULL;
 	json_decref(d);
-	if (!e->detail_json) {
-		snprintf(err, errlen, "%s:1: cannot render the lesson (out of memory?)", l->file);
-		return -1;
-	}
-	return 0;
+	if (e->detail_json)
+		return 0;
+fail:
+	snprintf(err, errlen, "%s:1: cannot render the lesson (out of memory)", l->file);
+	return -1;
 }
 
 /* qsort order of the course: `order`, then id. */
@@ -178,19 +223,27 @@ static int list_lessons(const char *dir, char ***names, char *err, size_t errlen
 			cap = cap ? cap * 2 : 16;
 			char **nn = realloc(*names, (size_t)cap * sizeof *nn);
 			if (!nn)
-				break;
+				goto free_names;
 			*names = nn;
 		}
 		size_t plen = strlen(dir) + len + 2;
 		(*names)[n] = malloc(plen);
 		if (!(*names)[n])
-			break;
+			goto free_names;
 		snprintf((*names)[n++], plen, "%s/%s", dir, de->d_name);
 	}
 	closedir(d);
 	if (n)
 		qsort(*names, (size_t)n, sizeof **names, by_name);
 	return n;
+free_names: /* a course missing a lesson is no course */
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		free((*names)[i]);
+	free(*names);
+	*names = NULL;
+	snprintf(err, errlen, "%s: out of memory", dir);
+	return -1;
 }
 
 /* Checks ids are unique across the course and builds_on names real lessons. */
@@ -219,19 +272,22 @@ static int course_check(struct lessons *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* Builds GET /api/lessons. */
+/* Builds GET /api/lessons. Returns 0, or -1 when out of memory. */
 static int index_build(struct lessons *c)
 {
-	json_t *list = json_array();
-	for (size_t i = 0; list && i < c->len; i++) {
+	json_t *root = json_object();
+	if (put(root, "lessons", json_array()))
+		goto free_root;
+	json_t *list = json_object_get(root, "lessons");
+	for (size_t i = 0; i < c->len; i++) {
 		const struct lesson *l = &c->entries[i].lesson;
-		json_array_append_new(list,
-		                      json_pack("{s:s, s:s, s:s, s:i, s:I}", "id", l->id, "title",
-		                                l->title, "summary", l->summary, "order", l->order,
-		                                "steps", (json_int_t)l->nsteps));
+		if (push(list, json_pack("{s:s, s:s, s:s, s:i, s:I}", "id", l->id, "title",
+		                         l->title, "summary", l->summary, "order", l->order,
+		                         "steps", (json_int_t)l->nsteps)))
+			goto free_root;
 	}
-	json_t *root = list ? json_pack("{s:o}", "lessons", list) : NULL;
-	c->index_json = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	c->index_json = dump_whole(root);
+free_root:
 	json_decref(root);
 	return c->index_json ? 0 : -1;
 }
