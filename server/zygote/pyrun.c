@@ -38,19 +38,51 @@ static PyObject *import_runner(void)
 	return module;
 }
 
-/* Copies the runner's read_only_paths() into info. Returns 0 or -1. */
+/* Prints the pending Python error, if any, to stderr (the log) and clears
+ * it, then logs `what`. PyErr_Print with no error set is a fatal error, so
+ * it is only called when one is. */
+static void report_python_error(const char *what)
+{
+	if (PyErr_Occurred())
+		PyErr_Print();
+	log_error("%s", what);
+}
+
+/* Copies the runner's read_only_paths() into info, encoded as the file
+ * system encodes names (surrogate escapes included). Returns 0, or -1 with
+ * a Python error set. A path that cannot be encoded, or is too long, is
+ * logged with its error and left out: Landlock then denies it. */
 static int collect_paths(PyObject *module, struct pyrun_info *info)
 {
 	PyObject *list = PyObject_CallMethod(module, "read_only_paths", NULL); /* new */
-	if (!list || !PyList_Check(list)) {
-		Py_XDECREF(list);
+	if (!list)
+		return -1;
+	if (!PyList_Check(list)) {
+		PyErr_Format(PyExc_TypeError, "read_only_paths() returned %.64s, not a list",
+		             Py_TYPE(list)->tp_name);
+		Py_DECREF(list);
 		return -1;
 	}
 	info->npaths = 0;
 	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list) && info->npaths < PYRUN_MAX_PATHS; i++) {
-		const char *p = PyUnicode_AsUTF8(PyList_GET_ITEM(list, i)); /* borrowed */
-		if (p && strlen(p) < sizeof info->paths[0])
+		PyObject *item = PyList_GET_ITEM(list, i); /* borrowed */
+		PyObject *bytes =
+		    PyUnicode_Check(item) ? PyUnicode_EncodeFSDefault(item) : NULL; /* new */
+		if (!bytes) {
+			if (!PyErr_Occurred())
+				PyErr_Format(PyExc_TypeError, "read_only_paths()[%zd] is not a str",
+				             i);
+			report_python_error("a read-only path of the runner is left out");
+			continue;
+		}
+		const char *p = PyBytes_AS_STRING(bytes);
+		if (strlen(p) < sizeof info->paths[0] &&
+		    strlen(p) == (size_t)PyBytes_GET_SIZE(bytes))
 			strcpy(info->paths[info->npaths++], p);
+		else
+			log_warn(
+			    "a read-only path of the runner is too long or holds NUL: left out");
+		Py_DECREF(bytes);
 	}
 	Py_DECREF(list);
 	return 0;
@@ -70,7 +102,7 @@ static void zygote_warmup(void)
 	dup2(err, 2);
 	PyObject *r = PyObject_CallNoArgs(runner_warmup); /* new */
 	if (!r)
-		PyErr_Print();
+		report_python_error("the runner's warm-up failed; children start colder");
 	Py_XDECREF(r);
 	dup2(saved1, 1);
 	dup2(saved2, 2);
@@ -101,15 +133,13 @@ int pyrun_init(struct pyrun_info *info)
 	PyObject *module = import_runner(); /* new */
 	if (!module)
 		goto python_error;
-	runner_run = PyObject_GetAttrString(module, "run");           /* new */
-	runner_warmup = PyObject_GetAttrString(module, "warmup");     /* new */
-	runner_exercise = PyObject_GetAttrString(module, "exercise"); /* new */
-	runner_prepare = PyObject_GetAttrString(module, "prepare");   /* new */
-	if (!runner_run || !runner_warmup || !runner_exercise || !runner_prepare ||
-	    collect_paths(module, info) < 0) {
-		Py_DECREF(module);
-		goto python_error;
-	}
+	/* One call at a time: none may run with an earlier one's error set. */
+	if (!(runner_run = PyObject_GetAttrString(module, "run")) ||           /* new */
+	    !(runner_warmup = PyObject_GetAttrString(module, "warmup")) ||     /* new */
+	    !(runner_exercise = PyObject_GetAttrString(module, "exercise")) || /* new */
+	    !(runner_prepare = PyObject_GetAttrString(module, "prepare")) ||   /* new */
+	    collect_paths(module, info) < 0)
+		goto free_module;
 	Py_DECREF(module);
 	snprintf(info->version, sizeof info->version, "%d.%d.%d", PY_MAJOR_VERSION,
 	         PY_MINOR_VERSION, PY_MICRO_VERSION);
@@ -119,9 +149,10 @@ int pyrun_init(struct pyrun_info *info)
 		snprintf(info->version, sizeof info->version, "%.*s", (int)n, ver);
 	zygote_warmup(); /* ends with gc.freeze(): see runner.warmup() */
 	return 0;
+free_module:
+	Py_DECREF(module);
 python_error:
-	PyErr_Print();
-	log_error("cannot load the runner module");
+	report_python_error("cannot load the runner module");
 	return -1;
 }
 
@@ -152,7 +183,9 @@ void pyrun_prepare(void)
 	Py_XDECREF(r);
 }
 
-/* Fills *out with a small JSON object for when the runner itself failed. */
+/* Fills *out with a small JSON object for when the runner itself failed,
+ * and clears the Python error, if one is set (a result that is not bytes,
+ * or a failed malloc, leaves none). Returns -1. */
 static int runner_failed(char **out, size_t *out_len)
 {
 	int nomem = PyErr_ExceptionMatches(PyExc_MemoryError);

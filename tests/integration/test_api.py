@@ -335,6 +335,18 @@ class RunContract(unittest.TestCase):
         self.assertEqual(r["stdout"], "héllo ✓\n")
         self.assertIn("ud800", r["result"]["repr"])
 
+    def test_str_subclass_reprs_with_lone_surrogates_survive(self):
+        # A repr, a print and an attribute name that are str subclasses
+        # holding lone surrogates (PyUnicode_AsUTF8 would fail on them) are
+        # escaped by the runner before the report is encoded.
+        r = self.run_code("class S(str):\n    pass\nclass X:\n    def __repr__(self):\n"
+                          "        return S('\\ud800')\nx = X()\nsetattr(x, S('\\ud801'), 1)\n"
+                          "print(S('\\udfff'))\nx")
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["result"], {"repr": "\\ud800", "type": "X"})
+        self.assertEqual(r["stdout"], "\\udfff\n")
+        self.assertIn("\\ud801", r["objects"][0]["attrs"])
+
 
 class Fidelity(unittest.TestCase):
     """Memory figures equal what Debian's python3.11 reports standalone:
