@@ -1,23 +1,22 @@
-/* pool.c: the pool thread. One epoll loop watches the zygote socket, the
+/* pool.c: the slot and job state machine, and the pool thread. One epoll
+ * loop watches the zygote socket (zlink.h, which owns the zygote), the
  * result pipe of every child, pending job writes, and the wall-clock
  * deadlines; it hands queued runs to waiting children, fairly between
  * clients (fairq.h), lowers the priority of runs that burn CPU so short runs
- * go first (demote.h), and reports outcomes. All child state is touched only
- * by this thread; `lock` guards the queue and the counters other threads
- * read. */
+ * go first (demote.h), and reports outcomes. This file owns the slots (each
+ * child's fds and buffers), the jobs (until their done callback returns)
+ * and the queue. All child state is touched only by this thread; `lock`
+ * guards the queue and the counters other threads read. */
 #include "pool/pool.h"
 
-#include "common/io.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "pool/demote.h"
 #include "pool/fairq.h"
-#include "sandbox/sandbox.h"
-#include "pool/spawn.h"
+#include "pool/zlink.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -32,9 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_GRACE_MS    2000.0 /* how long a dead child's exit status may take */
-#define HELLO_TIMEOUT_MS 30000
-#define CPU_CHECK_MS     5.0 /* how often a running child's CPU use is read */
+#define EXIT_GRACE_MS 2000.0 /* how long a dead child's exit status may take */
+#define CPU_CHECK_MS  5.0    /* how often a running child's CPU use is read */
 
 enum tag_kind { TAG_WAKE, TAG_ZYGOTE, TAG_RESULT, TAG_JOB };
 enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_RUNNING, SLOT_AWAIT_EXIT };
@@ -77,13 +75,10 @@ struct child {
 
 struct pool {
 	const struct config *cfg;
-	char exe[4096];
 	pthread_t thread;
 	int epfd, wake_fd;
 	struct tag wake_tag, zygote_tag;
-	struct spawned zygote;
-	unsigned generation;
-	int requested; /* children asked of the zygote, not yet received */
+	struct zlink link; /* the zygote, its socket and its generation */
 	struct child *slots;
 	int nslots;
 	size_t result_cap;
@@ -113,7 +108,7 @@ static void stats_update(struct pool *p)
 	pthread_mutex_lock(&p->lock);
 	p->stats.ready = ready;
 	p->stats.in_flight = busy;
-	p->stats.zygote_pid = p->zygote.pid;
+	p->stats.zygote_pid = p->link.zygote.pid;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -123,12 +118,7 @@ static void ensure_supply(struct pool *p)
 	int idle = 0;
 	for (int i = 0; i < p->nslots; i++)
 		idle += p->slots[i].state == SLOT_IDLE;
-	int missing = p->cfg->pool_size - idle - p->requested;
-	if (missing <= 0 || p->zygote.sock < 0)
-		return;
-	struct zmsg m = {.type = ZMSG_WANT, .count = missing};
-	if (zmsg_send(p->zygote.sock, &m, NULL, 0, MSG_DONTWAIT) == 0)
-		p->requested += missing;
+	zlink_want(&p->link, p->cfg->pool_size - idle - p->link.requested);
 }
 
 /* Closes a child's fds and frees its slot. The job must already be answered. */
@@ -206,7 +196,7 @@ static void child_died(struct pool *p, struct child *c)
 		slot_release(p, c);
 		return;
 	}
-	if (c->exited || c->generation != p->generation) {
+	if (c->exited || c->generation != p->link.generation) {
 		struct pool_outcome o = {.kind = c->exited ? OUTCOME_DIED : OUTCOME_LOST,
 		                         .wstatus = c->wstatus,
 		                         .cpu_ms = c->cpu_ms};
@@ -313,7 +303,7 @@ static void dispatch(struct pool *p)
 		    p->slots[i].state == SLOT_RUNNING || p->slots[i].state == SLOT_AWAIT_EXIT;
 	for (int i = 0; i < p->nslots && running < p->cfg->runs_max; i++) {
 		struct child *c = &p->slots[i];
-		if (c->state != SLOT_IDLE || c->generation != p->generation)
+		if (c->state != SLOT_IDLE || c->generation != p->link.generation)
 			continue;
 		running++;
 		pthread_mutex_lock(&p->lock);
@@ -378,7 +368,7 @@ static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
 	}
 	c->state = SLOT_IDLE;
 	c->pid = pid;
-	c->generation = p->generation;
+	c->generation = p->link.generation;
 	c->pidfd = fds[0];
 	c->host_pid = demote_host_pid(fds[0]);
 	c->job_wr = fds[1];
@@ -398,7 +388,8 @@ static void child_exited(struct pool *p, const struct zmsg *m)
 {
 	for (int i = 0; i < p->nslots; i++) {
 		struct child *c = &p->slots[i];
-		if (c->state == SLOT_FREE || c->pid != m->pid || c->generation != p->generation)
+		if (c->state == SLOT_FREE || c->pid != m->pid ||
+		    c->generation != p->link.generation)
 			continue;
 		c->exited = true;
 		c->wstatus = m->wstatus;
@@ -412,30 +403,11 @@ static void child_exited(struct pool *p, const struct zmsg *m)
 	}
 }
 
-/* Starts a zygote and registers its socket. Returns 0 or -errno. */
-static int zygote_start(struct pool *p)
-{
-	int rc = spawn_zygote(p->cfg, p->exe, &p->zygote);
-	if (rc < 0) {
-		p->zygote.sock = -1;
-		return rc;
-	}
-	p->generation++;
-	p->requested = 0;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->zygote_tag};
-	epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->zygote.sock, &ev);
-	return 0;
-}
-
-/* The zygote went away: reap it, drop its idle children, start another. */
+/* The zygote went away: drop its idle children, answer runs that waited
+ * for an exit status only it could give, and start another. */
 static void zygote_lost(struct pool *p)
 {
-	log_error("zygote %d exited; starting a new one", (int)p->zygote.pid);
-	epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->zygote.sock, NULL);
-	close(p->zygote.sock);
-	p->zygote.sock = -1;
-	kill(p->zygote.pid, SIGKILL);
-	waitpid(p->zygote.pid, NULL, 0);
+	zlink_lost(&p->link);
 	for (int i = 0; i < p->nslots; i++) {
 		struct child *c = &p->slots[i];
 		if (c->state == SLOT_IDLE) {
@@ -449,41 +421,29 @@ static void zygote_lost(struct pool *p)
 	pthread_mutex_lock(&p->lock);
 	p->stats.zygote_restarts++;
 	pthread_mutex_unlock(&p->lock);
-	int rc;
-	while ((rc = zygote_start(p)) < 0) {
-		log_error("cannot start the zygote: %s; retrying", strerror(-rc));
-		usleep(200000);
-	}
+	zlink_restart(&p->link);
 }
 
 /* Handles every message the zygote has sent. */
 static void zygote_readable(struct pool *p)
 {
-	for (;;) {
-		struct zmsg m;
-		int fds[ZMSG_MAX_FDS], nfds;
-		int rc = zmsg_recv(p->zygote.sock, &m, fds, &nfds, MSG_DONTWAIT);
-		if (rc < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (rc != 1) {
-			zygote_lost(p);
-			return;
+	struct zmsg m;
+	int fds[ZMSG_MAX_FDS], nfds;
+	enum zlink_recv r;
+	while ((r = zlink_recv(&p->link, &m, fds, &nfds)) == ZLINK_MSG) {
+		if (m.type == ZMSG_CHILD && nfds == ZMSG_MAX_FDS) {
+			adopt_child(p, m.pid, fds);
+			continue;
 		}
-		if (m.type == ZMSG_CHILD) {
-			p->requested = p->requested > 0 ? p->requested - 1 : 0;
-			if (nfds == ZMSG_MAX_FDS) {
-				adopt_child(p, m.pid, fds);
-				continue;
-			}
+		if (m.type == ZMSG_CHILD)
 			log_warn("the zygote could not fork a child; asking again");
-		}
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
 		if (m.type == ZMSG_EXIT)
 			child_exited(p, &m);
-		else if (m.type == ZMSG_HELLO)
-			log_info("zygote %d ready (python %.32s)", (int)p->zygote.pid, m.text);
 	}
+	if (r == ZLINK_LOST)
+		zygote_lost(p);
 }
 
 /* Answers queued runs that waited longer than queue_wait_ms for a child
@@ -591,50 +551,6 @@ static void *pool_thread(void *arg)
 	return NULL;
 }
 
-/* Waits for the first zygote's HELLO and checks the layers it reports.
- * Returns 0, or -1 with err filled. */
-static int await_hello(struct pool *p, char *err, size_t errlen)
-{
-	struct pollfd pfd = {p->zygote.sock, POLLIN, 0};
-	struct zmsg m;
-	int fds[ZMSG_MAX_FDS], nfds = 0;
-	if (poll(&pfd, 1, HELLO_TIMEOUT_MS) != 1 ||
-	    zmsg_recv(p->zygote.sock, &m, fds, &nfds, MSG_DONTWAIT) != 1 || m.type != ZMSG_HELLO) {
-		snprintf(err, errlen, "the zygote did not start (see its log lines above)");
-		return -1;
-	}
-	if (m.count < 0) {
-		snprintf(err, errlen, "the zygote failed: %.64s", m.text);
-		return -1;
-	}
-	unsigned layers = m.layers | (p->zygote.pidns ? LAYER_PIDNS : 0);
-	p->stats.layers = layers;
-	p->stats.landlock_abi = m.landlock_abi;
-	snprintf(p->stats.python, sizeof p->stats.python, "%.31s", m.text);
-	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1) {
-		bool on = layers & bit;
-		bool required = LAYERS_REQUIRED & bit;
-		if (on)
-			log_info("sandbox layer %-15s active", sandbox_layer_name(bit));
-		else if (required && p->cfg->strict)
-			log_error("sandbox layer %-15s UNAVAILABLE (required)",
-			          sandbox_layer_name(bit));
-		else if (required)
-			log_warn("sandbox layer %-15s UNAVAILABLE: running WITHOUT it because "
-			         "--allow-weak-sandbox was given; learner code is less contained",
-			         sandbox_layer_name(bit));
-		else
-			log_info("sandbox layer %-15s unavailable", sandbox_layer_name(bit));
-	}
-	if (p->cfg->strict && (layers & LAYERS_REQUIRED) != LAYERS_REQUIRED) {
-		snprintf(err, errlen,
-		         "required sandbox layers are missing (see above); refusing to start. "
-		         "--allow-weak-sandbox starts anyway, less safely");
-		return -1;
-	}
-	return 0;
-}
-
 struct pool *pool_start(const struct config *cfg, const char *exe, char *err, size_t errlen)
 {
 	struct pool *p = calloc(1, sizeof *p);
@@ -643,7 +559,6 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 		return NULL;
 	}
 	p->cfg = cfg;
-	snprintf(p->exe, sizeof p->exe, "%s", exe);
 	p->nslots = cfg->runs_max + cfg->pool_size * 2 + 8;
 	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
 	p->result_cap = (size_t)cfg->output_bytes * 6 + (1u << 20);
@@ -655,7 +570,7 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->wake_tag.kind = TAG_WAKE;
 	p->zygote_tag.kind = TAG_ZYGOTE;
-	p->zygote.sock = -1;
+	zlink_init(&p->link, cfg, exe, p->epfd, &p->zygote_tag);
 	pthread_mutex_init(&p->lock, NULL);
 	p->stats.pool_size = cfg->pool_size;
 	p->stats.runs_max = cfg->runs_max;
@@ -670,25 +585,25 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 		    p->slots[i].out_fd = p->slots[i].err_fd = -1;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->wake_tag};
 	epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wake_fd, &ev);
-	int rc = zygote_start(p);
+	int rc = zlink_start(&p->link);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the zygote: %s", strerror(-rc));
 		goto fail;
 	}
-	if (await_hello(p, err, errlen) < 0)
+	struct zlink_hello hello;
+	if (zlink_await_hello(&p->link, &hello, err, errlen) < 0)
 		goto fail;
-	p->stats.zygote_pid = p->zygote.pid;
+	p->stats.layers = hello.layers;
+	p->stats.landlock_abi = hello.landlock_abi;
+	memcpy(p->stats.python, hello.python, sizeof p->stats.python);
+	p->stats.zygote_pid = p->link.zygote.pid;
 	if (pthread_create(&p->thread, NULL, pool_thread, p) != 0) {
 		snprintf(err, errlen, "cannot start the pool thread");
 		goto fail;
 	}
 	return p;
 fail:
-	if (p->zygote.sock >= 0) {
-		kill(p->zygote.pid, SIGKILL);
-		waitpid(p->zygote.pid, NULL, 0);
-		close(p->zygote.sock);
-	}
+	zlink_stop(&p->link);
 	if (p->epfd >= 0)
 		close(p->epfd);
 	if (p->wake_fd >= 0)
@@ -793,11 +708,7 @@ void pool_stop(struct pool *p)
 	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].state != SLOT_FREE)
 			slot_release(p, &p->slots[i]);
-	if (p->zygote.sock >= 0) {
-		kill(p->zygote.pid, SIGKILL);
-		waitpid(p->zygote.pid, NULL, 0);
-		close(p->zygote.sock);
-	}
+	zlink_stop(&p->link);
 	close(p->epfd);
 	close(p->wake_fd);
 	fairq_free(p->queue);
