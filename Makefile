@@ -154,7 +154,14 @@ run: deps
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
 
-integration: $(BUILD)/lessond
+# An LD_PRELOAD library that makes the server's system calls fail on demand
+# (tests/integration/fault_shim.c, used by test_faults.py): never built
+# into lessond, never reaching the zygote.
+$(BUILD)/tests/fault_shim.so: tests/integration/fault_shim.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
+
+integration: $(BUILD)/lessond $(BUILD)/tests/fault_shim.so
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_api.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_lessons.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_fairness.py
@@ -211,7 +218,7 @@ test: test-deps
 	$(MAKE) all unit integration check-lessons hostile e2e
 
 STYLE_SRC = $(SERVER_SRC) $(SERVER_HDR) $(UNIT_SRC) \
-	$(wildcard bench/*.c tests/fuzz/*.c)
+	$(wildcard bench/*.c tests/fuzz/*.c tests/integration/*.c)
 
 check-style:
 	clang-format --dry-run --Werror $(STYLE_SRC)

@@ -182,8 +182,8 @@ static json_t *contract_from_death(const struct pool_outcome *o, const struct re
 		         ctx->wall_ms / 1000.0);
 	} else if (o->kind == OUTCOME_LOST) {
 		snprintf(text, sizeof text,
-		         "The runner restarted while this snippet ran, so its result was lost. "
-		         "Run it again.");
+		         "The runner restarted or could not be reached while this snippet ran, so "
+		         "its result was lost. Run it again.");
 	} else if (o->kind == OUTCOME_NO_RUNNER) {
 		snprintf(text, sizeof text,
 		         "No runner became free within %.0f s, so the snippet did not run. The "

@@ -270,7 +270,8 @@ static void child_readable(struct pool *p, struct child *c)
 }
 
 /* Continues writing the job frame; closes the pipe when done so the child
- * sees the end of its input. */
+ * sees the end of its input. When the pipe is full and cannot be watched,
+ * kills the child and answers its job as lost (the slot is then free). */
 static void child_writable(struct pool *p, struct child *c)
 {
 	struct job *job = c->job;
@@ -280,8 +281,17 @@ static void child_writable(struct pool *p, struct child *c)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &c->job_tag};
-			if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, c->job_wr, &ev) < 0)
-				epoll_ctl(p->epfd, EPOLL_CTL_MOD, c->job_wr, &ev);
+			if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, c->job_wr, &ev) == 0 ||
+			    (errno == EEXIST &&
+			     epoll_ctl(p->epfd, EPOLL_CTL_MOD, c->job_wr, &ev) == 0))
+				return;
+			/* The rest of the job could never be written: the child would wait
+			 * for it until the wall limit. */
+			log_error("cannot watch the job pipe of child %d: %s; killing it",
+			          (int)c->pid, strerror(errno));
+			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+			struct pool_outcome o = {.kind = OUTCOME_LOST};
+			child_finish(p, c, &o);
 			return;
 		}
 		if (n <= 0)
@@ -353,7 +363,9 @@ static void check_cpu(struct pool *p, struct child *c, double now)
 	c->cpu_check = last ? 0 : now + CPU_CHECK_MS;
 }
 
-/* Takes a waiting child from the zygote into a free slot. */
+/* Takes a waiting child from the zygote into a free slot, watching its
+ * result pipe; a child that cannot be watched is killed and its slot freed
+ * at once (logged), so it is never handed a job. Takes the fds. */
 static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
 {
 	struct child *c = NULL;
@@ -377,10 +389,16 @@ static void adopt_child(struct pool *p, pid_t pid, const int fds[ZMSG_MAX_FDS])
 	c->err_fd = fds[4];
 	c->result_tag = (struct tag){TAG_RESULT, c};
 	c->job_tag = (struct tag){TAG_JOB, c};
-	fcntl(c->job_wr, F_SETFL, O_NONBLOCK);
-	fcntl(c->result_rd, F_SETFL, O_NONBLOCK);
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &c->result_tag};
-	epoll_ctl(p->epfd, EPOLL_CTL_ADD, c->result_rd, &ev);
+	if (fcntl(c->job_wr, F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(c->result_rd, F_SETFL, O_NONBLOCK) < 0 ||
+	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, c->result_rd, &ev) < 0) {
+		/* Its result would never be seen: a run given to it would end as a
+		 * false timeout. ensure_supply asks for another. */
+		log_error("cannot watch child %d: %s; killing it", (int)pid, strerror(errno));
+		syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+		slot_release(p, c);
+	}
 }
 
 /* Records a reaped child's status; finishes its job if it was waiting for it. */

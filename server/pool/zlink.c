@@ -37,10 +37,14 @@ int zlink_start(struct zlink *z)
 		z->zygote.sock = -1;
 		return rc;
 	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = z->tag};
+	if (epoll_ctl(z->epfd, EPOLL_CTL_ADD, z->zygote.sock, &ev) < 0) {
+		rc = -errno; /* a zygote nobody listens to would never hand over a child */
+		zlink_stop(z);
+		return rc;
+	}
 	z->generation++;
 	z->requested = 0;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = z->tag};
-	epoll_ctl(z->epfd, EPOLL_CTL_ADD, z->zygote.sock, &ev);
 	return 0;
 }
 

@@ -36,7 +36,8 @@ struct zlink_hello {
  * with data.ptr = tag. */
 void zlink_init(struct zlink *z, const struct config *cfg, const char *exe, int epfd, void *tag);
 
-/* Starts a zygote and registers its socket. Returns 0 or -errno. */
+/* Starts a zygote and registers its socket. Returns 0, or -errno with no
+ * zygote left running (spawn failed, or its socket cannot be watched). */
 int zlink_start(struct zlink *z);
 
 /* Waits for the first zygote's HELLO, logs the sandbox layers it reports

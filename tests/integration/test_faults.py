@@ -16,9 +16,22 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lessond import SANITIZER, Server  # noqa: E402
+from lessond import BIN, SANITIZER, Server  # noqa: E402
 
 SLEEP = "import time\ntime.sleep({secs})\n'slept'"
+SHIM = os.path.join(os.path.dirname(os.path.abspath(BIN)), "tests", "fault_shim.so")
+
+
+def shim_env(**faults):
+    """The environment of a server whose system calls fail as `faults` say
+    (tests/integration/fault_shim.c, preloaded into the server only)."""
+    if not os.path.exists(SHIM):
+        raise unittest.SkipTest(f"{SHIM} is not built (make integration builds it)")
+    env = dict(os.environ, LD_PRELOAD=SHIM, **faults)
+    if SANITIZER == "address":  # ASan wants its runtime first; the shim is plain C
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
+                                                     "verify_asan_link_order=0"]))
+    return env
 
 
 def learner(n):
@@ -151,6 +164,23 @@ class ZygoteKilled(unittest.TestCase):
                                          and s.run("7 * 6")["status"] == "ok", timeout=2),
                                 f"round {round_}: no new zygote serving runs")
             self.assertEqual(s.health()["pool"]["zygote_restarts"], 3)
+
+
+class ChildNotWatched(unittest.TestCase):
+    """A child whose result pipe cannot be watched (epoll_ctl fails) is
+    killed and replaced at once, never handed a run it could not answer."""
+
+    def test_unwatched_children_are_replaced_and_runs_answered(self):
+        env = shim_env(LESSOND_FAULT_CHILD_WATCH="2")
+        with Server("--pool-size", "2", "--wall-ms", "5000", env=env) as s:
+            started = time.monotonic()
+            r = s.run("6 * 7")
+            took = time.monotonic() - started
+            self.assertEqual((r["status"], r["result"]), ("ok", {"repr": "42", "type": "int"}),
+                             r)
+            self.assertLess(took, 2.5, "the run waited for an unwatched child")
+            self.assertTrue(wait_for(lambda: s.health()["pool"]["ready"] == 2), s.health())
+            self.assertEqual(s.read_log().count("cannot watch child"), 2, s.read_log())
 
 
 class Sigterm(unittest.TestCase):

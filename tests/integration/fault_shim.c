@@ -1,0 +1,73 @@
+/* fault_shim.c: an LD_PRELOAD library for the fault tests
+ * (test_faults.py), built by `make integration` into build/tests/. It makes
+ * system calls of the server process fail the way a starved kernel would,
+ * so the failure paths run in the real binary with nothing added to it:
+ *
+ *   LESSOND_FAULT_CHILD_WATCH=N  the first N epoll_ctl(EPOLL_CTL_ADD) calls
+ *       that watch for EPOLLRDHUP (a child's result pipe; nothing else asks
+ *       for it) fail with ENOSPC, as when fs.epoll.max_user_watches is hit;
+ *   LESSOND_FAULT_NO_ZYGOTE=PATH  while PATH exists, socketpair() of a
+ *       SOCK_SEQPACKET pair (only the zygote's socket is one) fails with
+ *       EMFILE, so no zygote can be started.
+ *
+ * The zygote is started with a cleared environment, so the shim never
+ * reaches it or the children. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int socketpair(int domain, int type, int protocol, int sv[2]);
+
+/* Stores the next definition of `name` (libc's) into the function pointer
+ * at fn (ISO C has no cast from dlsym's object pointer to a function). */
+static void next_symbol(const char *name, void *fn, size_t size)
+{
+	void *sym = dlsym(RTLD_NEXT, name);
+	memcpy(fn, &sym, size);
+}
+
+static atomic_long watch_failures = -1; /* -1: not read from the environment yet */
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	static int (*real)(int, int, int, struct epoll_event *);
+	if (!real)
+		next_symbol("epoll_ctl", &real, sizeof real);
+	if (op == EPOLL_CTL_ADD && ev && ev->events == (EPOLLIN | EPOLLRDHUP)) {
+		long left = atomic_load(&watch_failures);
+		if (left < 0) {
+			const char *n = getenv("LESSOND_FAULT_CHILD_WATCH");
+			long want = n ? atol(n) : 0;
+			atomic_compare_exchange_strong(&watch_failures, &left, want);
+		}
+		left = atomic_load(&watch_failures);
+		while (left > 0 && !atomic_compare_exchange_weak(&watch_failures, &left, left - 1))
+			;
+		if (left > 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+	}
+	return real(epfd, op, fd, ev);
+}
+
+int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	static int (*real)(int, int, int, int[2]);
+	if (!real)
+		next_symbol("socketpair", &real, sizeof real);
+	const char *path = getenv("LESSOND_FAULT_NO_ZYGOTE");
+	if (domain == AF_UNIX && (type & 0xf) == SOCK_SEQPACKET && path &&
+	    access(path, F_OK) == 0) {
+		errno = EMFILE;
+		return -1;
+	}
+	return real(domain, type, protocol, sv);
+}
