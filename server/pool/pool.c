@@ -196,7 +196,9 @@ static void child_died(struct pool *p, struct child *c)
 		slot_release(p, c);
 		return;
 	}
-	if (c->exited || c->generation != p->link.generation) {
+	/* Only the zygote that forked it can say how it ended: once that one is
+	 * gone (replaced, or none yet), that word never comes. */
+	if (c->exited || c->generation != p->link.generation || !zlink_up(&p->link)) {
 		struct pool_outcome o = {.kind = c->exited ? OUTCOME_DIED : OUTCOME_LOST,
 		                         .wstatus = c->wstatus,
 		                         .cpu_ms = c->cpu_ms};
@@ -422,10 +424,11 @@ static void child_exited(struct pool *p, const struct zmsg *m)
 }
 
 /* The zygote went away: drop its idle children, answer runs that waited
- * for an exit status only it could give, and start another. */
+ * for an exit status only it could give; zlink schedules another, which
+ * the loop starts when it is due (runs keep their deadlines meanwhile). */
 static void zygote_lost(struct pool *p)
 {
-	zlink_lost(&p->link);
+	zlink_lost(&p->link, now_ms());
 	for (int i = 0; i < p->nslots; i++) {
 		struct child *c = &p->slots[i];
 		if (c->state == SLOT_IDLE) {
@@ -439,7 +442,6 @@ static void zygote_lost(struct pool *p)
 	pthread_mutex_lock(&p->lock);
 	p->stats.zygote_restarts++;
 	pthread_mutex_unlock(&p->lock);
-	zlink_restart(&p->link);
 }
 
 /* Handles every message the zygote has sent. */
@@ -465,12 +467,16 @@ static void zygote_readable(struct pool *p)
 }
 
 /* Answers queued runs that waited longer than queue_wait_ms for a child
- * (the zygote cannot fork, or every child is stuck): never an endless wait. */
+ * (the zygote cannot fork or start, or every child is stuck): never an
+ * endless wait. When stopping without a zygote, none will come: every
+ * queued run is answered at once. */
 static void expire_queue(struct pool *p, double now)
 {
+	bool up = zlink_up(&p->link);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		struct job *job = fairq_expire(p->queue, now - p->queue_wait_ms);
+		double before = p->stopping && !up ? now + 1 : now - p->queue_wait_ms;
+		struct job *job = fairq_expire(p->queue, before);
 		p->stats.queued = fairq_len(p->queue);
 		p->stats.clients = fairq_clients(p->queue);
 		pthread_mutex_unlock(&p->lock);
@@ -504,10 +510,11 @@ static void check_deadlines(struct pool *p, double now)
 	}
 }
 
-/* Milliseconds until the nearest deadline, or -1 for none. */
+/* Milliseconds until the nearest deadline (a run's, a queued run's, or
+ * the next zygote start), or -1 for none. */
 static int next_timeout(struct pool *p, double now)
 {
-	double best = -1;
+	double best = zlink_timeout_ms(&p->link, now);
 	for (int i = 0; i < p->nslots; i++) {
 		const struct child *c = &p->slots[i];
 		if (c->state != SLOT_RUNNING && c->state != SLOT_AWAIT_EXIT)
@@ -562,7 +569,13 @@ static void *pool_thread(void *arg)
 				child_writable(p, t->child);
 			}
 		}
-		check_deadlines(p, now_ms());
+		double now = now_ms();
+		pthread_mutex_lock(&p->lock);
+		bool stopping = p->stopping;
+		pthread_mutex_unlock(&p->lock);
+		if (!stopping) /* a stopping pool starts no zygote: queued runs are answered */
+			zlink_tick(&p->link, now);
+		check_deadlines(p, now);
 		dispatch(p);
 		stats_update(p);
 	}

@@ -96,8 +96,9 @@ enum pool_submit_result pool_submit(struct pool *pool, const struct run_input *i
  * NULL pool. */
 void pool_stats(struct pool *pool, struct pool_stats *out);
 
-/* Refuses new runs, lets queued and running ones finish, stops the zygote,
- * and frees the pool. */
+/* Refuses new runs, lets queued and running ones finish (queued ones are
+ * answered "no runner" at once while there is no zygote), stops the
+ * zygote, and frees the pool. */
 void pool_stop(struct pool *pool);
 
 #endif

@@ -28,6 +28,7 @@ void zlink_init(struct zlink *z, const struct config *cfg, const char *exe, int 
 	z->epfd = epfd;
 	z->tag = tag;
 	z->zygote.sock = -1;
+	z->backoff_ms = ZLINK_BACKOFF_MIN_MS;
 }
 
 int zlink_start(struct zlink *z)
@@ -45,6 +46,8 @@ int zlink_start(struct zlink *z)
 	}
 	z->generation++;
 	z->requested = 0;
+	z->said_hello = false;
+	z->retry_at = 0;
 	return 0;
 }
 
@@ -62,6 +65,7 @@ int zlink_await_hello(struct zlink *z, struct zlink_hello *out, char *err, size_
 		snprintf(err, errlen, "the zygote failed: %.64s", m.text);
 		return -1;
 	}
+	z->said_hello = true;
 	unsigned layers = m.layers | (z->zygote.pidns ? LAYER_PIDNS : 0);
 	out->layers = layers;
 	out->landlock_abi = m.landlock_abi;
@@ -111,6 +115,8 @@ enum zlink_recv zlink_recv(struct zlink *z, struct zmsg *m, int fds[ZMSG_MAX_FDS
 			z->requested = z->requested > 0 ? z->requested - 1 : 0;
 		if (m->type == ZMSG_HELLO) { /* a restarted zygote: nothing to hand over */
 			log_info("zygote %d ready (python %.32s)", (int)z->zygote.pid, m->text);
+			z->said_hello = true;
+			z->backoff_ms = ZLINK_BACKOFF_MIN_MS;
 			for (int i = 0; i < *nfds; i++)
 				close(fds[i]);
 			continue;
@@ -119,23 +125,58 @@ enum zlink_recv zlink_recv(struct zlink *z, struct zmsg *m, int fds[ZMSG_MAX_FDS
 	}
 }
 
-void zlink_lost(struct zlink *z)
+/* Schedules the next start `delay_ms` from now. */
+static void schedule_start(struct zlink *z, double now, double delay_ms)
+{
+	z->retry_at = now + delay_ms;
+	if (z->retry_at <= 0)
+		z->retry_at = 1; /* 0 means nothing is due */
+}
+
+/* The next backoff: doubled, up to the maximum. */
+static void backoff_grow(struct zlink *z)
+{
+	z->backoff_ms =
+	    z->backoff_ms * 2 > ZLINK_BACKOFF_MAX_MS ? ZLINK_BACKOFF_MAX_MS : z->backoff_ms * 2;
+}
+
+void zlink_lost(struct zlink *z, double now)
 {
 	log_error("zygote %d exited; starting a new one", (int)z->zygote.pid);
 	epoll_ctl(z->epfd, EPOLL_CTL_DEL, z->zygote.sock, NULL);
-	close(z->zygote.sock);
-	z->zygote.sock = -1;
-	kill(z->zygote.pid, SIGKILL);
-	waitpid(z->zygote.pid, NULL, 0);
+	zlink_stop(z);
+	if (z->said_hello) {
+		schedule_start(z, now, 0);
+	} else { /* it died before it was ready: as good as a failed start */
+		schedule_start(z, now, z->backoff_ms);
+		backoff_grow(z);
+	}
 }
 
-void zlink_restart(struct zlink *z)
+bool zlink_tick(struct zlink *z, double now)
 {
-	int rc;
-	while ((rc = zlink_start(z)) < 0) {
-		log_error("cannot start the zygote: %s; retrying", strerror(-rc));
-		usleep(200000);
-	}
+	if (z->zygote.sock >= 0 || z->retry_at == 0 || now < z->retry_at)
+		return false;
+	int rc = zlink_start(z);
+	if (rc == 0)
+		return true;
+	log_error("cannot start the zygote: %s; trying again in %.1f s", strerror(-rc),
+	          z->backoff_ms / 1000.0);
+	schedule_start(z, now, z->backoff_ms);
+	backoff_grow(z);
+	return false;
+}
+
+double zlink_timeout_ms(const struct zlink *z, double now)
+{
+	if (z->zygote.sock >= 0 || z->retry_at == 0)
+		return -1;
+	return z->retry_at > now ? z->retry_at - now : 0;
+}
+
+bool zlink_up(const struct zlink *z)
+{
+	return z->zygote.sock >= 0;
 }
 
 void zlink_stop(struct zlink *z)
@@ -146,4 +187,5 @@ void zlink_stop(struct zlink *z)
 	waitpid(z->zygote.pid, NULL, 0);
 	close(z->zygote.sock);
 	z->zygote.sock = -1;
+	z->zygote.pid = 0;
 }

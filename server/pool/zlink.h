@@ -20,9 +20,12 @@ struct zlink {
 	char exe[4096];           /* the binary re-executed as the zygote */
 	int epfd;                 /* borrowed: the pool's epoll set */
 	void *tag;                /* borrowed: epoll data.ptr of the socket */
-	struct spawned zygote;    /* sock is -1 while there is no zygote */
+	struct spawned zygote;    /* sock is -1 and pid 0 while there is no zygote */
 	unsigned generation;      /* bumped by each zygote started */
 	int requested;            /* children asked of it, not yet received */
+	bool said_hello;          /* the current zygote reported ready */
+	double retry_at;          /* when to try starting one (monotonic ms); 0: not due */
+	double backoff_ms;        /* the wait after the next failed start */
 };
 
 /* What the first zygote reported. */
@@ -58,12 +61,26 @@ enum zlink_recv { ZLINK_NONE, ZLINK_MSG, ZLINK_LOST };
 enum zlink_recv zlink_recv(struct zlink *z, struct zmsg *m, int fds[ZMSG_MAX_FDS], int *nfds);
 
 /* The zygote went away: deregisters and closes its socket, kills and
- * reaps it. The caller then drops the children of its generation and
- * calls zlink_restart. */
-void zlink_lost(struct zlink *z);
+ * reaps it, and schedules the next start: at once after a zygote that had
+ * reported ready, else after the backoff. The caller then drops the
+ * children of its generation. */
+void zlink_lost(struct zlink *z, double now);
 
-/* Starts a new zygote after zlink_lost, retrying until one starts. */
-void zlink_restart(struct zlink *z);
+/* Restarts are paced, never waited for: a failed start (or a zygote that
+ * dies before it is ready) doubles the wait from ZLINK_BACKOFF_MIN_MS up
+ * to ZLINK_BACKOFF_MAX_MS; a HELLO resets it. The pool thread calls
+ * zlink_tick from its loop, which sleeps at most zlink_timeout_ms. */
+#define ZLINK_BACKOFF_MIN_MS 100.0
+#define ZLINK_BACKOFF_MAX_MS 5000.0
+
+/* Tries to start a zygote when one is due. Returns true when one started. */
+bool zlink_tick(struct zlink *z, double now);
+
+/* Milliseconds until zlink_tick has a start to try, or -1 for none. */
+double zlink_timeout_ms(const struct zlink *z, double now);
+
+/* True while a zygote is running (it may not have said HELLO yet). */
+bool zlink_up(const struct zlink *z);
 
 /* Kills and reaps the zygote, if any, and closes its socket. */
 void zlink_stop(struct zlink *z);

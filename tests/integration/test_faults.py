@@ -10,7 +10,9 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -181,6 +183,82 @@ class ChildNotWatched(unittest.TestCase):
             self.assertLess(took, 2.5, "the run waited for an unwatched child")
             self.assertTrue(wait_for(lambda: s.health()["pool"]["ready"] == 2), s.health())
             self.assertEqual(s.read_log().count("cannot watch child"), 2, s.read_log())
+
+
+class ZygoteCannotStart(unittest.TestCase):
+    """The zygote dies and new ones cannot start (the fault shim fails their
+    socketpair with EMFILE while a flag file exists): restarts are paced,
+    a queued run still gets its 'no runner' answer, SIGTERM still exits,
+    and the zygote comes back once starts succeed."""
+
+    ARGS = ("--pool-size", "1", "--runs-max", "1", "--wall-ms", "1000",
+            "--client-queue", "1", "--client-runs", "1")
+    QUEUE_WAIT = (1 / 1 + 2) * 1.0 + 10.0  # pool.c: queue_wait_ms for these flags
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="lessond-nozygote-")
+        self.flag = os.path.join(self.dir.name, "no-zygote")
+        self.env = shim_env(LESSOND_FAULT_NO_ZYGOTE=self.flag)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def lose_zygote(self, s):
+        """Makes starts fail, kills the zygote, waits until the pool saw it."""
+        zygote = s.health()["pool"]["zygote_pid"]
+        open(self.flag, "w").close()
+        os.kill(zygote, signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: s.health()["pool"]["zygote_restarts"] == 1), s.health())
+        return zygote
+
+    def test_queued_run_answered_then_the_zygote_comes_back(self):
+        with Server(*self.ARGS, env=self.env) as s:
+            zygote = self.lose_zygote(s)
+            submitted = time.monotonic()
+            call = Call(s, "'never ran'", 0)
+            self.assertTrue(call.join(submitted + self.QUEUE_WAIT + 5),
+                            "a queued run got no answer while there was no zygote")
+            took = time.monotonic() - submitted
+            self.assertIsNone(call.error)
+            status, report = call.answer
+            self.assertEqual((status, report["status"]), (200, "crashed"), report)
+            self.assertIn("No runner became free", report["message"])
+            self.assertGreater(took, self.QUEUE_WAIT - 1)
+            h = s.health()["pool"]
+            self.assertEqual((h["zygote_pid"], h["ready"]), (0, 0), h)
+            # Paced: 100 ms doubling to 5 s is about 7 tries in these 13 s.
+            tries = s.read_log().count("cannot start the zygote")
+            self.assertGreaterEqual(tries, 3, s.read_log())
+            self.assertLessEqual(tries, 12, s.read_log())
+
+            os.unlink(self.flag)
+            back = wait_for(lambda: s.health()["pool"]["zygote_pid"] not in (0, zygote)
+                            and s.health()["pool"]["ready"] == 1, timeout=8)
+            self.assertTrue(back, "no zygote once starts succeeded again")
+            self.assertEqual(s.run("6 * 7")["result"]["repr"], "42")
+            self.assertEqual(s.health()["pool"]["zygote_restarts"], 1)
+
+    def test_sigterm_exits_promptly_without_a_zygote(self):
+        s = Server(*self.ARGS, env=self.env).__enter__()
+        try:
+            self.lose_zygote(s)
+            call = Call(s, "'never ran'", 0)
+            self.assertTrue(wait_for(lambda: s.health()["pool"]["queued"] == 1), s.health())
+            started = time.monotonic()
+            s.proc.send_signal(signal.SIGTERM)
+            try:
+                code = s.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.fail("SIGTERM did not stop a server without a zygote")
+            self.assertEqual(code, 0, s.read_log())
+            self.assertLess(time.monotonic() - started, 3, "shutdown took too long")
+            self.assertTrue(call.join(time.monotonic() + 2))
+            self.assertIsNone(call.error)
+            status, report = call.answer
+            self.assertEqual((status, report["status"]), (200, "crashed"), report)
+            self.assertIn("No runner", report["message"])
+        finally:
+            s.__exit__(None, None, None)
 
 
 class Sigterm(unittest.TestCase):
