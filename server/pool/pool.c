@@ -615,7 +615,12 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 		p->slots[i].pidfd = p->slots[i].job_wr = p->slots[i].result_rd =
 		    p->slots[i].out_fd = p->slots[i].err_fd = -1;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->wake_tag};
-	epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wake_fd, &ev);
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wake_fd, &ev) < 0) {
+		/* Unwatched, a submitted run would wait for some other event. */
+		snprintf(err, errlen, "cannot watch the pool's wake-up eventfd: %s",
+		         strerror(errno));
+		goto fail;
+	}
 	int rc = zlink_start(&p->link);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the zygote: %s", strerror(-rc));
