@@ -510,28 +510,38 @@ static void check_deadlines(struct pool *p, double now)
 	}
 }
 
-/* Milliseconds until the nearest deadline (a run's, a queued run's, or
- * the next zygote start), or -1 for none. */
+/* Keeps the nearer of *best and `left` (ms from now; negative when already
+ * overdue). *any says whether *best holds one yet. */
+static void nearest(bool *any, double *best, double left)
+{
+	if (!*any || left < *best)
+		*best = left;
+	*any = true;
+}
+
+/* Milliseconds until the nearest deadline (a run's, its next CPU reading,
+ * a queued run's expiry, or the next zygote start): 0 when one is overdue,
+ * -1 only when there is none. */
 static int next_timeout(struct pool *p, double now)
 {
-	double best = zlink_timeout_ms(&p->link, now);
+	bool any = false;
+	double best = 0, start = zlink_timeout_ms(&p->link, now);
+	if (start >= 0)
+		nearest(&any, &best, start);
 	for (int i = 0; i < p->nslots; i++) {
 		const struct child *c = &p->slots[i];
 		if (c->state != SLOT_RUNNING && c->state != SLOT_AWAIT_EXIT)
 			continue;
-		double left = c->deadline - now;
-		if (c->state == SLOT_RUNNING && c->cpu_check > 0 && c->cpu_check < c->deadline)
-			left = c->cpu_check - now;
-		if (best < 0 || left < best)
-			best = left;
+		nearest(&any, &best, c->deadline - now);
+		if (c->state == SLOT_RUNNING && c->cpu_check > 0)
+			nearest(&any, &best, c->cpu_check - now);
 	}
 	pthread_mutex_lock(&p->lock);
 	double oldest = fairq_oldest(p->queue);
 	pthread_mutex_unlock(&p->lock);
-	double queued_left = oldest >= 0 ? oldest + p->queue_wait_ms - now : -1;
-	if (oldest >= 0 && (best < 0 || queued_left < best))
-		best = queued_left;
-	if (best < 0)
+	if (oldest >= 0)
+		nearest(&any, &best, oldest + p->queue_wait_ms - now);
+	if (!any)
 		return -1;
 	return best <= 0 ? 0 : (int)best + 1;
 }

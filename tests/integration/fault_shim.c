@@ -1,18 +1,24 @@
 /* fault_shim.c: an LD_PRELOAD library for the fault tests
  * (test_faults.py), built by `make integration` into build/tests/. It makes
- * system calls of the server process fail the way a starved kernel would,
- * so the failure paths run in the real binary with nothing added to it:
+ * system calls of the server process fail or stall the way a starved
+ * kernel or machine would, so the failure paths run in the real binary with
+ * nothing added to it:
  *
  *   LESSOND_FAULT_CHILD_WATCH=N  the first N epoll_ctl(EPOLL_CTL_ADD) calls
- *       that watch for EPOLLRDHUP (a child's result pipe; nothing else asks
- *       for it) fail with ENOSPC, as when fs.epoll.max_user_watches is hit;
+ *       that watch for EPOLLIN | EPOLLRDHUP (a child's result pipe; nothing
+ *       else asks for exactly that) fail with ENOSPC, as when
+ *       fs.epoll.max_user_watches is hit;
  *   LESSOND_FAULT_NO_ZYGOTE=PATH  while PATH exists, socketpair() of a
  *       SOCK_SEQPACKET pair (only the zygote's socket is one) fails with
- *       EMFILE, so no zygote can be started.
+ *       EMFILE, so no zygote can be started;
+ *   LESSOND_FAULT_SLOW_CPU_READ_MS=N  opendir() of a /proc/PID/task
+ *       directory (the pool reading a running child's CPU use) first sleeps
+ *       N ms, as a thread that loses the CPU on a loaded machine would.
  *
  * The zygote is started with a cleared environment, so the shim never
  * reaches it or the children. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -20,10 +26,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int socketpair(int domain, int type, int protocol, int sv[2]);
+DIR *opendir(const char *path);
 
 /* Stores the next definition of `name` (libc's) into the function pointer
  * at fn (ISO C has no cast from dlsym's object pointer to a function). */
@@ -70,4 +78,20 @@ int socketpair(int domain, int type, int protocol, int sv[2])
 		return -1;
 	}
 	return real(domain, type, protocol, sv);
+}
+
+DIR *opendir(const char *path)
+{
+	static DIR *(*real)(const char *);
+	if (!real)
+		next_symbol("opendir", &real, sizeof real);
+	const char *ms = getenv("LESSOND_FAULT_SLOW_CPU_READ_MS");
+	size_t len = strlen(path);
+	if (ms && strncmp(path, "/proc/", 6) == 0 && len > 5 &&
+	    strcmp(path + len - 5, "/task") == 0) {
+		long n = atol(ms);
+		struct timespec ts = {n / 1000, (n % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return real(path);
 }

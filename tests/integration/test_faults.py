@@ -185,6 +185,21 @@ class ChildNotWatched(unittest.TestCase):
             self.assertEqual(s.read_log().count("cannot watch child"), 2, s.read_log())
 
 
+class LatePoolThread(unittest.TestCase):
+    """A pool thread that runs late (here: 20 ms lost at each reading of a
+    child's CPU use, as on a loaded machine) still kills a run at its wall
+    limit: an overdue check must not read as 'no deadline at all'."""
+
+    def test_an_overdue_check_does_not_put_the_pool_to_sleep(self):
+        env = shim_env(LESSOND_FAULT_SLOW_CPU_READ_MS="20")
+        with Server("--wall-ms", "1000", env=env) as s:
+            started = time.monotonic()
+            r = s.run("import time\ntime.sleep(100)", timeout=15)
+            took = time.monotonic() - started
+            self.assertEqual(r["status"], "timeout", r)
+            self.assertLess(took, 3, "the wall limit fired late")
+
+
 class ZygoteCannotStart(unittest.TestCase):
     """The zygote dies and new ones cannot start (the fault shim fails their
     socketpair with EMFILE while a flag file exists): restarts are paced,
