@@ -176,7 +176,8 @@ hostile: $(BUILD)/lessond
 # times slower: the million-point experiments get more CPU time there.
 check-lessons: $(BUILD)/lessond
 	$(BUILD)/lessond --check-lessons --log-level warn \
-		$(if $(SANITIZER),--cpu-seconds 10 --experiment-cpu-seconds 25 --wall-ms 30000)
+		$(if $(SANITIZER),--cpu-seconds 10 --experiment-cpu-seconds 25 --wall-ms 30000 \
+			--experiment-wall-ms 90000)
 
 # Fuzzing (tests/fuzz/): libFuzzer harnesses, built with clang, ASan and UBSan
 # into build/fuzz/, for the request body, lesson file and static path parsers.

@@ -155,7 +155,7 @@ static enum handler_result handle_health(struct api *api, const struct http_requ
 	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
 	json_t *body = json_pack(
 	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
-	    "s:{s:i, s:i, s:I, s:I, s:i, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:I, s:I, s:I}}",
+	    "s:{s:i, s:i, s:I, s:I, s:i, s:i, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:I, s:I, s:I}}",
 	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
 	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
 	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
@@ -164,12 +164,12 @@ static enum handler_result handle_health(struct api *api, const struct http_requ
 	    "runs", (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
 	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes,
 	    "experiment_memory_bytes", (json_int_t)api->cfg->experiment_memory_bytes,
-	    "experiment_cpu_seconds", api->cfg->experiment_cpu_seconds, "output_bytes",
-	    (json_int_t)api->cfg->output_bytes, "source_bytes", (json_int_t)api->cfg->source_bytes,
-	    "fairness", "runs_max", st.runs_max, "client_runs", api->cfg->client_runs,
-	    "demote_cpu_ms", api->cfg->demote_cpu_ms, "idle_cpu_ms", api->cfg->idle_cpu_ms,
-	    "clients", (json_int_t)st.clients, "demoted", (json_int_t)st.demoted, "idled",
-	    (json_int_t)st.idled);
+	    "experiment_cpu_seconds", api->cfg->experiment_cpu_seconds, "experiment_wall_ms",
+	    api->cfg->experiment_wall_ms, "output_bytes", (json_int_t)api->cfg->output_bytes,
+	    "source_bytes", (json_int_t)api->cfg->source_bytes, "fairness", "runs_max", st.runs_max,
+	    "client_runs", api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms,
+	    "idle_cpu_ms", api->cfg->idle_cpu_ms, "clients", (json_int_t)st.clients, "demoted",
+	    (json_int_t)st.demoted, "idled", (json_int_t)st.idled);
 	json_response(resp, 200, body);
 	return HANDLER_DONE;
 }

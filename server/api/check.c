@@ -305,9 +305,10 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	j->user = user;
 	j->total = j->remaining = total;
 	bool point = st->kind == STEP_EXPERIMENT;
-	j->ctx = (struct result_context){
-	    point ? cfg->experiment_cpu_seconds : cfg->cpu_seconds, cfg->wall_ms,
-	    point ? cfg->experiment_memory_bytes : cfg->memory_bytes, cfg->output_bytes, NULL};
+	j->ctx = (struct result_context){point ? cfg->experiment_cpu_seconds : cfg->cpu_seconds,
+	                                 point ? cfg->experiment_wall_ms : cfg->wall_ms,
+	                                 point ? cfg->experiment_memory_bytes : cfg->memory_bytes,
+	                                 cfg->output_bytes, NULL};
 	struct pool_stats ps;
 	pool_stats(pool, &ps);
 	memcpy(j->python, ps.python, sizeof j->python);
@@ -331,6 +332,7 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		                       .extra_len = extra ? strlen(extra) : 0,
 		                       .memory_bytes = j->ctx.memory_bytes,
 		                       .cpu_seconds = j->ctx.cpu_seconds,
+		                       .wall_ms = j->ctx.wall_ms,
 		                       .client = req->client,
 		                       .never_idle = st->kind == STEP_EXPERIMENT};
 		struct run_slot *slot = malloc(sizeof *slot);

@@ -47,6 +47,8 @@ static const struct opt opts[] = {
      "address space per run, RLIMIT_AS (268435456)"},
     {"--experiment-cpu-seconds", "LESSOND_EXPERIMENT_CPU_SECONDS", OPT_INT,
      OFF(experiment_cpu_seconds), 1, 3600, "CPU time per experiment point, RLIMIT_CPU (5)"},
+    {"--experiment-wall-ms", "LESSOND_EXPERIMENT_WALL_MS", OPT_INT, OFF(experiment_wall_ms), 10,
+     3600000, "wall-clock time per experiment point in ms (15000)"},
     {"--experiment-memory-bytes", "LESSOND_EXPERIMENT_MEMORY_BYTES", OPT_LONG,
      OFF(experiment_memory_bytes), 64L << 20, 64L << 30,
      "address space per experiment point (805306368)"},
@@ -81,6 +83,7 @@ static void config_defaults(struct config *cfg)
 	cfg->idle_cpu_ms = 500;
 	cfg->cpu_seconds = 2;
 	cfg->experiment_cpu_seconds = 5;
+	cfg->experiment_wall_ms = 15000;
 	cfg->wall_ms = 5000;
 	cfg->memory_bytes = 256L << 20;
 	cfg->experiment_memory_bytes = 768L << 20;

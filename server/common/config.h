@@ -20,6 +20,7 @@ struct config {
 	long memory_bytes;          /* RLIMIT_AS per run */
 	int experiment_cpu_seconds; /* RLIMIT_CPU per experiment point: a lesson's own
 	                             * measurement at a million objects */
+	int experiment_wall_ms;     /* wall-clock limit per experiment point */
 	long experiment_memory_bytes; /* RLIMIT_AS per experiment point: tracemalloc's
 	                               * own records count against it */
 	long output_bytes;            /* stdout and stderr cap, each */

@@ -52,6 +52,7 @@ struct job {
 	char client[FAIRQ_KEY_MAX]; /* whose run: the fair queue's key */
 	bool dispatched;            /* popped from the queue, so counted as running */
 	bool never_idle;            /* an experiment point (run_input.never_idle) */
+	int wall_ms;                /* its wall-clock limit (run_input.wall_ms) */
 };
 
 struct child {
@@ -329,7 +330,7 @@ static void dispatch(struct pool *p)
 		c->job = job;
 		c->state = SLOT_RUNNING;
 		c->started = now_ms();
-		c->deadline = c->started + p->cfg->wall_ms;
+		c->deadline = c->started + (job->wall_ms > 0 ? job->wall_ms : p->cfg->wall_ms);
 		c->demoted = DEMOTE_NONE;
 		c->cpu_check =
 		    p->cfg->demote_cpu_ms > 0 && c->host_pid > 0 ? c->started + CPU_CHECK_MS : 0;
@@ -604,9 +605,10 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
 	p->result_cap = (size_t)cfg->output_bytes * 6 + (1u << 20);
 	/* A learner's runs past its share wait their turn: up to client_queue /
-	 * client_runs rounds of wall_ms each, plus slack for a busy pool. */
-	p->queue_wait_ms =
-	    ((double)cfg->client_queue / cfg->client_runs + 2.0) * cfg->wall_ms + 10000.0;
+	 * client_runs rounds of the longer wall limit each (experiment points
+	 * may take longer), plus slack for a busy pool. */
+	int wall = cfg->wall_ms > cfg->experiment_wall_ms ? cfg->wall_ms : cfg->experiment_wall_ms;
+	p->queue_wait_ms = ((double)cfg->client_queue / cfg->client_runs + 2.0) * wall + 10000.0;
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->wake_tag.kind = TAG_WAKE;
@@ -693,6 +695,7 @@ static struct job *job_new(const struct run_input *in)
 	job->submitted = now_ms();
 	snprintf(job->client, sizeof job->client, "%s", in->client ? in->client : "");
 	job->never_idle = in->never_idle;
+	job->wall_ms = in->wall_ms;
 	return job;
 }
 

@@ -74,6 +74,7 @@ struct run_input {
 	size_t extra_len;
 	long memory_bytes; /* address-space limit for this run */
 	int cpu_seconds;   /* CPU limit for this run (RLIMIT_CPU) */
+	int wall_ms;       /* wall-clock limit for this run; 0: --wall-ms */
 	/* Whose run, for fairness: "l:<cookie>" or "ip:<address>"; may be NULL. */
 	const char *client;
 	bool never_idle; /* an experiment point: drops to nice 10 at most, never SCHED_IDLE */

@@ -137,6 +137,20 @@ class LessonEndpoints(unittest.TestCase):
             self.assertEqual(r["status"], "timeout", r)
             self.assertIn("1 s of CPU", r["message"])
 
+    def test_experiment_points_have_their_own_wall_limit(self):
+        # A point may take longer than a plain run (--experiment-wall-ms).
+        nap = "import time\ntime.sleep(1.2)\n"
+        with Server("--lessons-dir", FIXTURES, "--wall-ms", "700",
+                    "--experiment-wall-ms", "8000") as s:
+            self.assertEqual(s.health()["limits"]["experiment_wall_ms"], 8000)
+            status, a = s.post_json("/api/check", {"lesson": "points", "step": "scale",
+                                                   "code": nap + "items = [Thing(i) for i in range(N)]"})
+            self.assertEqual(status, 200, a)
+            self.assertEqual({p["status"] for p in a["series"]}, {"ok"}, a)
+            r = s.run(nap)
+            self.assertEqual(r["status"], "timeout", r)
+            self.assertIn("wall-clock", r["message"])
+
     def test_run_in_lesson_context_gets_earlier_definitions(self):
         r = self.server.run_body({"code": "type(origin).__slots__", "lesson": "points",
                                   "step": "has-dict"})

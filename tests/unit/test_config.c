@@ -68,6 +68,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.idle_cpu_ms, 500);
 	assert_int_equal(cfg.cpu_seconds, 2);
 	assert_int_equal(cfg.experiment_cpu_seconds, 5);
+	assert_int_equal(cfg.experiment_wall_ms, 15000);
 	assert_int_equal(cfg.wall_ms, 5000);
 	assert_int_equal(cfg.memory_bytes, 256L * 1024 * 1024);
 	assert_int_equal(cfg.output_bytes, 64L * 1024);
@@ -204,13 +205,15 @@ static void test_every_numeric_flag(void **state)
 	assert_int_equal(
 	    parse(&cfg, NULL,
 	          ARGV("--pool-size=5", "--queue-max=6", "--cpu-seconds=7", "--wall-ms=800",
-	               "--experiment-cpu-seconds=9", "--memory-bytes=134217728",
-	               "--output-bytes=4096", "--source-bytes=8192", "--port-file=/tmp/p")),
+	               "--experiment-cpu-seconds=9", "--experiment-wall-ms=900",
+	               "--memory-bytes=134217728", "--output-bytes=4096", "--source-bytes=8192",
+	               "--port-file=/tmp/p")),
 	    CONFIG_OK);
 	assert_int_equal(cfg.pool_size, 5);
 	assert_int_equal(cfg.queue_max, 6);
 	assert_int_equal(cfg.cpu_seconds, 7);
 	assert_int_equal(cfg.experiment_cpu_seconds, 9);
+	assert_int_equal(cfg.experiment_wall_ms, 900);
 	assert_int_equal(cfg.wall_ms, 800);
 	assert_int_equal(cfg.memory_bytes, 128L << 20);
 	assert_int_equal(cfg.output_bytes, 4096);
@@ -400,7 +403,7 @@ static void test_usage_flags_are_accepted(void **state)
 			fail_msg("usage lists %s but config_parse does not know it", flag);
 		seen++;
 	}
-	assert_int_equal(seen, 21); /* 13 options, --lessons-dir, the 2 experiment limits,
+	assert_int_equal(seen, 22); /* 13 options, --lessons-dir, the 3 experiment limits,
 	                             * 5 of fairness */
 }
 
