@@ -193,7 +193,8 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
 FUZZ_SRC_request := server/api/request.c server/common/utf8.c
 FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/lesson_lex.c \
 	server/lesson/lesson_model.c server/lesson/pyexpr.c server/common/buf.c
-FUZZ_SRC_static := server/http/static.c server/http/urlpath.c
+FUZZ_SRC_static := server/http/static.c server/http/urlpath.c server/common/errbody.c \
+	server/common/buf.c server/common/utf8.c
 FUZZ_LIBS_request = $(shell pkg-config --cflags --libs jansson 2>/dev/null)
 FUZZ_SEEDS_lesson := lessons tests/unit/fixtures/lessons tests/e2e/lessons
 .PHONY: fuzz fuzz-deps

@@ -3,6 +3,8 @@
  * it; content-hashed names are cached for good, everything else revalidated. */
 #include "http/static.h"
 
+#include "common/errbody.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -221,12 +223,14 @@ enum static_encoding static_choose_encoding(const char *accept_encoding, unsigne
 	return best;
 }
 
-/* Sets a fixed JSON error, like the API's ({"error": ...}). */
-static void json_error(struct http_response *resp, int status, const char *json)
+/* Sets a JSON error, {"error": message}, as the API answers (errbody.h);
+ * out of memory leaves an empty body with the same status. */
+static void json_error(struct http_response *resp, int status, const char *message)
 {
 	resp->status = status;
-	resp->body = strdup(json);
-	resp->body_len = resp->body ? strlen(json) : 0;
+	resp->body = errbody_json(message, &resp->body_len);
+	if (!resp->body)
+		resp->body_len = 0;
 	resp->content_type = "application/json";
 	resp->cache = "no-store";
 }
@@ -347,8 +351,7 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 	char path[PATH_MAX];
 	struct static_file f;
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		json_error(resp, 405,
-		           "{\"error\": \"method not allowed: files are read with GET\"}");
+		json_error(resp, 405, "method not allowed: files are read with GET");
 		resp->allow = "GET, HEAD";
 		return HANDLER_DONE;
 	}
@@ -359,7 +362,7 @@ enum handler_result static_handle(const char *root, const struct http_request *r
 	                          sizeof resp->etag);
 	if (got < 0) {
 		resp->etag[0] = '\0';
-		json_error(resp, 404, "{\"error\": \"not found\"}");
+		json_error(resp, 404, "not found");
 		return HANDLER_DONE;
 	}
 	resp->status = got == 1 ? 304 : 200;
