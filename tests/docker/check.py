@@ -48,6 +48,19 @@ def ok(text):
     print(f"   ok: {text}", flush=True)
 
 
+def lesson_and_run(base):
+    """The course, its first lesson, and a run of 1+1."""
+    lessons = get_json(base + "/api/lessons")["lessons"]
+    assert lessons, "no lessons"
+    first = get_json(f"{base}/api/lessons/{lessons[0]['id']}")
+    assert first["html"] and first["steps"], "the first lesson has no text or steps"
+    ok(f"{len(lessons)} lessons; '{first['title']}' has {len(first['steps'])} steps")
+    result, _ = run(base, "1+1")
+    assert result["status"] == "ok" and result["result"]["repr"] == "2", result
+    ok(f"1+1 -> status ok, result 2, python {result['python']} "
+       f"({result['time']['wall_ms']} ms)")
+
+
 def checks(base):
     status, ctype, page = request(base + "/")
     assert status == 200 and ctype.startswith("text/html"), f"GET /: HTTP {status} {ctype}"
@@ -60,15 +73,7 @@ def checks(base):
         f"GET {name}: HTTP {status} {ctype}, {len(script)} bytes"
     ok(f"GET / is the course page; {name} is {len(script)} bytes")
 
-    lessons = get_json(base + "/api/lessons")["lessons"]
-    assert lessons, "no lessons"
-    first = get_json(f"{base}/api/lessons/{lessons[0]['id']}")
-    assert first["html"] and first["steps"], "the first lesson has no text or steps"
-    ok(f"{len(lessons)} lessons; '{first['title']}' has {len(first['steps'])} steps")
-
-    result, _ = run(base, "1+1")
-    assert result["status"] == "ok" and result["result"]["repr"] == "2", result
-    ok(f"1+1 -> status ok, result 2 ({result['time']['wall_ms']} ms)")
+    lesson_and_run(base)
 
     result, raw = run(base, "open('/etc/passwd').read()")
     exc = result.get("exception") or {}
@@ -99,14 +104,7 @@ def served(base):
         status, _, body = request(base + path.decode())
         assert status == 200 and body, f"GET {path.decode()}: HTTP {status}"
     ok(f"GET / is the course page; its {len(assets)} scripts and styles are served")
-    lessons = get_json(base + "/api/lessons")["lessons"]
-    assert lessons, "no lessons"
-    first = get_json(f"{base}/api/lessons/{lessons[0]['id']}")
-    assert first["html"] and first["steps"], "the first lesson has no text or steps"
-    ok(f"{len(lessons)} lessons; '{first['title']}' has {len(first['steps'])} steps")
-    result, _ = run(base, "1+1")
-    assert result["status"] == "ok" and result["result"]["repr"] == "2", result
-    ok(f"1+1 -> status ok, result 2, python {result['python']}")
+    lesson_and_run(base)
 
 
 def slow(base):
