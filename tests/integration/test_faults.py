@@ -207,7 +207,7 @@ class ZygoteCannotStart(unittest.TestCase):
     and the zygote comes back once starts succeed."""
 
     ARGS = ("--pool-size", "1", "--runs-max", "1", "--wall-ms", "1000",
-            "--client-queue", "1", "--client-runs", "1")
+            "--experiment-wall-ms", "1000", "--client-queue", "1", "--client-runs", "1")
     QUEUE_WAIT = (1 / 1 + 2) * 1.0 + 10.0  # pool.c: queue_wait_ms for these flags
 
     def setUp(self):
