@@ -13,7 +13,9 @@
  *       EMFILE, so no zygote can be started;
  *   LESSOND_FAULT_SLOW_CPU_READ_MS=N  opendir() of a /proc/PID/task
  *       directory (the pool reading a running child's CPU use) first sleeps
- *       N ms, as a thread that loses the CPU on a loaded machine would.
+ *       N ms, as a thread that loses the CPU on a loaded machine would;
+ *   LESSOND_FAULT_FPRINTF=1  fprintf() to any stream but stdout and stderr
+ *       (the port file) fails with EIO, as a full or broken disk would.
  *
  * The zygote is started with a cleared environment, so the shim never
  * reaches it or the children. */
@@ -21,6 +23,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,8 @@
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int socketpair(int domain, int type, int protocol, int sv[2]);
 DIR *opendir(const char *path);
+int fprintf(FILE *stream, const char *fmt, ...);
+int __fprintf_chk(FILE *stream, int flag, const char *fmt, ...);
 
 /* Stores the next definition of `name` (libc's) into the function pointer
  * at fn (ISO C has no cast from dlsym's object pointer to a function). */
@@ -94,4 +100,33 @@ DIR *opendir(const char *path)
 		nanosleep(&ts, NULL);
 	}
 	return real(path);
+}
+
+/* fprintf, failing for files when LESSOND_FAULT_FPRINTF is set. */
+static int shim_vfprintf(FILE *stream, const char *fmt, va_list ap)
+{
+	if (getenv("LESSOND_FAULT_FPRINTF") && stream != stdout && stream != stderr) {
+		errno = EIO;
+		return -1;
+	}
+	return vfprintf(stream, fmt, ap);
+}
+
+int fprintf(FILE *stream, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = shim_vfprintf(stream, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int __fprintf_chk(FILE *stream, int flag, const char *fmt, ...)
+{
+	(void)flag;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = shim_vfprintf(stream, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -276,6 +276,37 @@ class ZygoteCannotStart(unittest.TestCase):
             s.__exit__(None, None, None)
 
 
+class PortFileUnwritable(unittest.TestCase):
+    """Writing the port file fails (fprintf gives EIO): the error is logged,
+    the server still serves, and the half-written file is closed, not
+    leaked as an open descriptor."""
+
+    def test_failed_write_is_logged_and_closes_the_file(self):
+        env = shim_env(LESSOND_FAULT_FPRINTF="1")
+        with tempfile.TemporaryDirectory(prefix="lessond-portfile-") as d:
+            port_file = os.path.join(d, "port")
+            log = open(os.path.join(d, "server.log"), "wb+")
+            proc = subprocess.Popen([BIN, "--port", "0", "--port-file", port_file],
+                                    stdout=log, stderr=subprocess.STDOUT, env=env,
+                                    start_new_session=True)
+            try:
+                def logged():
+                    log.seek(0)
+                    return b"listening on" in log.read()
+                self.assertTrue(wait_for(logged, timeout=20), "the server did not start")
+                log.seek(0)
+                text = log.read().decode(errors="replace")
+                self.assertIn("cannot write the port file", text)
+                self.assertFalse(os.path.exists(port_file))
+                fd_dir = f"/proc/{proc.pid}/fd"
+                open_files = [os.readlink(os.path.join(fd_dir, fd)) for fd in os.listdir(fd_dir)]
+                self.assertFalse([f for f in open_files if f.startswith(port_file)], open_files)
+            finally:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                log.close()
+
+
 class Sigterm(unittest.TestCase):
     """SIGTERM under load: in-flight runs are answered, then the process
     exits 0 within a bounded time, even with slow clients connected."""
