@@ -3,7 +3,7 @@
 # the container as a classroom would use it (docs/ARCHITECTURE.md §8).
 #
 #   1. installs podman, runc, catatonit (--init), debootstrap when missing;
-#   2. makes the base images debian:bookworm-slim and debian:trixie-slim
+#   2. makes the base image debian:bookworm-slim (the whole image is Debian 12 now)
 #      with debootstrap from the mirror this machine's apt already uses
 #      (read from /etc/apt/sources.list*), unless they are already imported;
 #   3. builds the image (--pull=never; the build runs the unit tests);
@@ -68,7 +68,6 @@ say "tools"
 podman_tools
 say "base images"
 base_image bookworm
-base_image trixie
 
 # ---- 3. build ---------------------------------------------------------------
 say "podman build (server, unit tests, UI)"
