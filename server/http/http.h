@@ -24,7 +24,7 @@ struct http_request {
 
 struct http_response {
 	int status;
-	char *body; /* malloc'd; the HTTP layer steals it */
+	char *body; /* a new buffer; the HTTP layer steals it */
 	size_t body_len;
 	const char *content_type; /* static string */
 	const char *allow;        /* for 405, static string */

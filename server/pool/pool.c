@@ -144,7 +144,7 @@ static void slot_release(struct pool *p, struct child *c)
 }
 
 /* Reads up to `cap` bytes a dead child wrote to one of its memfds; returns
- * a malloc'd buffer (caller frees) or NULL when there is nothing. */
+ * a new buffer (caller frees) or NULL when there is nothing. */
 static char *read_capture(int fd, size_t cap, size_t *len)
 {
 	char *buf = fd >= 0 && cap ? malloc(cap) : NULL;

@@ -35,7 +35,7 @@ void pyrun_exercise(void);
 void pyrun_prepare(void);
 
 /* In a child: runs setup then code, returns the run contract as JSON in a
- * malloc'd buffer the caller frees (*out, *out_len). `extra` is the lesson
+ * new buffer (*out, *out_len; caller frees). `extra` is the lesson
  * engine's verdict request (JSON, may be empty). Returns 0, or -1 when
  * the runner itself failed; then *out holds a minimal JSON status object
  * ("memory_limit" when Python ran out of memory, else "crashed"). */
