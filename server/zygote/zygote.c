@@ -74,30 +74,29 @@ static int child_read_job(char **buf, struct job_header *h, const char **code, c
 	return 0;
 }
 
-/* Lowers the child's address-space limit to this job's (children are
- * forked with the largest limit any job may have). Hard == soft, so the
- * learner's code cannot raise it again. Returns 0 or -1. */
-static int limit_job_memory(uint64_t bytes)
+/* A job's limit: what it asks for, but never above the `most` the child
+ * was forked with (the largest any job may have); 0 asks for the most. */
+static uint64_t job_limit(uint64_t asked, long most)
 {
-	if (bytes == 0 || bytes > (uint64_t)sandbox.limits.memory_bytes)
-		bytes = (uint64_t)sandbox.limits.memory_bytes;
-#if defined(__SANITIZE_ADDRESS__)
-	pyrun_set_memory_cap((long)bytes);
-	return 0;
-#else
-	struct rlimit rl = {(rlim_t)bytes, (rlim_t)bytes};
-	return setrlimit(RLIMIT_AS, &rl);
-#endif
+	return asked == 0 || asked > (uint64_t)most ? (uint64_t)most : asked;
 }
 
-/* Lowers the child's CPU limit to this job's (children are forked with the
- * largest limit any job may have), hard == soft. Returns 0 or -1. */
-static int limit_job_cpu(uint32_t seconds)
+/* Lowers the child's CPU and address-space limits to this job's, hard ==
+ * soft, so the learner's code cannot raise them again. Returns 0 or -1. */
+static int limit_job(const struct job_header *h)
 {
-	if (seconds == 0 || seconds > (uint64_t)sandbox.limits.cpu_seconds)
-		seconds = (uint32_t)sandbox.limits.cpu_seconds;
-	struct rlimit rl = {(rlim_t)seconds, (rlim_t)seconds};
-	return setrlimit(RLIMIT_CPU, &rl);
+	rlim_t cpu = (rlim_t)job_limit(h->cpu_seconds, sandbox.limits.cpu_seconds);
+	struct rlimit rl = {cpu, cpu};
+	if (setrlimit(RLIMIT_CPU, &rl) < 0)
+		return -1;
+	uint64_t bytes = job_limit(h->memory_bytes, sandbox.limits.memory_bytes);
+#if defined(__SANITIZE_ADDRESS__)
+	pyrun_set_memory_cap((long)bytes); /* ASan's shadow memory rules out RLIMIT_AS */
+	return 0;
+#else
+	rl = (struct rlimit){(rlim_t)bytes, (rlim_t)bytes};
+	return setrlimit(RLIMIT_AS, &rl);
+#endif
 }
 
 /* The life of a child after fork: pages a run touches faulted in, normal
@@ -140,7 +139,7 @@ static void child_main(int job_rd, int result_wr, int out, int err)
 	size_t json_len = 0;
 	if (child_read_job(&buf, &h, &code, &setup, &extra) < 0)
 		_exit(CHILD_EXIT_NOJOB);
-	if (limit_job_memory(h.memory_bytes) < 0 || limit_job_cpu(h.cpu_seconds) < 0)
+	if (limit_job(&h) < 0)
 		_exit(CHILD_EXIT_SANDBOX);
 	pyrun_run(code, h.code_len, setup, h.setup_len, extra, h.extra_len, output_limit, &json,
 	          &json_len);
