@@ -34,22 +34,48 @@ static void human_bytes(long bytes, char *buf, size_t len)
 		snprintf(buf, len, "%ld bytes", bytes);
 }
 
+/* A measured figure: "56 bytes", "12.3 KiB", "255.8 MiB". */
+static void human_figure(long long bytes, char *buf, size_t len)
+{
+	if (bytes >= (1LL << 20))
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (1 << 20));
+	else if (bytes >= 1024)
+		snprintf(buf, len, "%.1f KiB", (double)bytes / 1024);
+	else
+		snprintf(buf, len, "%lld bytes", bytes);
+}
+
 static void set_message(json_t *r, const char *text)
 {
 	json_object_set_new(r, "message", json_string(text));
 }
 
-/* The message for a status the child reported itself. */
-static void explain_status(json_t *r, const char *status, const struct result_context *ctx)
+/* The message for a status the child reported itself; rep is its report
+ * (borrowed), for the figures of a refused allocation. */
+static void explain_status(json_t *r, const char *status, const struct result_context *ctx,
+                           json_t *rep)
 {
-	char size[32], text[256];
+	char size[32], text[320];
 	if (strcmp(status, "memory_limit") == 0) {
 		human_bytes(ctx->memory_bytes, size, sizeof size);
-		snprintf(
-		    text, sizeof text,
-		    "The snippet ran out of memory (MemoryError): each run may use at most %s. "
-		    "Try a smaller N.",
-		    size);
+		json_t *refused = json_object_get(json_object_get(rep, "memory"), "refused");
+		json_t *in_use = json_object_get(refused, "in_use_bytes");
+		json_t *asked = json_object_get(refused, "requested_bytes");
+		char held[32], more[32];
+		if (json_is_integer(in_use) && json_is_integer(asked)) {
+			human_figure(json_integer_value(in_use), held, sizeof held);
+			human_figure(json_integer_value(asked), more, sizeof more);
+			snprintf(
+			    text, sizeof text,
+			    "The snippet ran out of memory (MemoryError): its objects held %s "
+			    "when it asked for %s more, and each run may use at most %s. Try a "
+			    "smaller N.",
+			    held, more, size);
+		} else
+			snprintf(text, sizeof text,
+			         "The snippet ran out of memory (MemoryError): each run may use at "
+			         "most %s. Try a smaller N.",
+			         size);
 		set_message(r, text);
 	} else if (strcmp(status, "output_limit") == 0) {
 		human_bytes(ctx->output_bytes, size, sizeof size);
@@ -136,7 +162,7 @@ static json_t *contract_from_report(const struct pool_outcome *o, const struct r
 	}
 	json_t *r = contract_empty(status, ctx);
 	if (r)
-		explain_status(r, status, ctx);
+		explain_status(r, status, ctx, rep);
 	static const char *const fields[] = {"result",    "stdout",    "stderr",
 	                                     "truncated", "exception", "objects",
 	                                     "memory",    "python",    "verdict"};

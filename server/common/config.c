@@ -40,18 +40,19 @@ static const struct opt opts[] = {
     {"--idle-cpu-ms", "LESSOND_IDLE_CPU_MS", OPT_INT, OFF(idle_cpu_ms), 0, 3600000,
      "CPU ms after which a run drops to SCHED_IDLE, 0 never (500)"},
     {"--cpu-seconds", "LESSOND_CPU_SECONDS", OPT_INT, OFF(cpu_seconds), 1, 3600,
-     "CPU time per run, RLIMIT_CPU (2)"},
+     "CPU time per run, RLIMIT_CPU (4)"},
     {"--wall-ms", "LESSOND_WALL_MS", OPT_INT, OFF(wall_ms), 10, 3600000,
-     "wall-clock time per run in ms, enforced with SIGKILL (5000)"},
+     "wall-clock time per run in ms, enforced with SIGKILL (8000)"},
     {"--memory-bytes", "LESSOND_MEMORY_BYTES", OPT_LONG, OFF(memory_bytes), 64L << 20, 64L << 30,
-     "address space per run, RLIMIT_AS (268435456)"},
+     "Python heap bytes per run, counted like tracemalloc; the address space (RLIMIT_AS) "
+     "backstop is twice this plus 512 MiB (268435456)"},
     {"--experiment-cpu-seconds", "LESSOND_EXPERIMENT_CPU_SECONDS", OPT_INT,
      OFF(experiment_cpu_seconds), 1, 3600, "CPU time per experiment point, RLIMIT_CPU (5)"},
     {"--experiment-wall-ms", "LESSOND_EXPERIMENT_WALL_MS", OPT_INT, OFF(experiment_wall_ms), 10,
      3600000, "wall-clock time per experiment point in ms (15000)"},
     {"--experiment-memory-bytes", "LESSOND_EXPERIMENT_MEMORY_BYTES", OPT_LONG,
      OFF(experiment_memory_bytes), 64L << 20, 64L << 30,
-     "address space per experiment point (805306368)"},
+     "Python heap bytes per experiment point (536870912)"},
     {"--output-bytes", "LESSOND_OUTPUT_BYTES", OPT_LONG, OFF(output_bytes), 1024, 64L << 20,
      "stdout and stderr cap, each (65536)"},
     {"--source-bytes", "LESSOND_SOURCE_BYTES", OPT_LONG, OFF(source_bytes), 1024, 16L << 20,
@@ -81,12 +82,12 @@ static void config_defaults(struct config *cfg)
 	cfg->client_queue = 16;
 	cfg->demote_cpu_ms = 10;
 	cfg->idle_cpu_ms = 500;
-	cfg->cpu_seconds = 2;
+	cfg->cpu_seconds = 4;
 	cfg->experiment_cpu_seconds = 5;
 	cfg->experiment_wall_ms = 15000;
-	cfg->wall_ms = 5000;
+	cfg->wall_ms = 8000;
 	cfg->memory_bytes = 256L << 20;
-	cfg->experiment_memory_bytes = 768L << 20;
+	cfg->experiment_memory_bytes = 512L << 20;
 	cfg->output_bytes = 64L << 10;
 	cfg->source_bytes = 64L << 10;
 	cfg->strict = true;
@@ -213,4 +214,9 @@ void config_usage(char *buf, size_t len)
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "  %-22s %-28s %s\n", opts[i].flag,
 		                         opts[i].env, opts[i].help);
+}
+
+long config_address_space(long heap_bytes)
+{
+	return 2 * heap_bytes + (512L << 20);
 }

@@ -17,12 +17,11 @@ struct config {
 	int idle_cpu_ms;            /* CPU a run may use before it drops to SCHED_IDLE; 0: never */
 	int cpu_seconds;            /* RLIMIT_CPU per run */
 	int wall_ms;                /* wall-clock limit per run, SIGKILL from outside */
-	long memory_bytes;          /* RLIMIT_AS per run */
+	long memory_bytes;          /* the learner's Python heap bytes per run (memcount.c) */
 	int experiment_cpu_seconds; /* RLIMIT_CPU per experiment point: a lesson's own
 	                             * measurement at a million objects */
 	int experiment_wall_ms;     /* wall-clock limit per experiment point */
-	long experiment_memory_bytes; /* RLIMIT_AS per experiment point: tracemalloc's
-	                               * own records count against it */
+	long experiment_memory_bytes; /* the same per experiment point */
 	long output_bytes;            /* stdout and stderr cap, each */
 	long source_bytes;            /* code and setup cap, each */
 	bool strict;                  /* refuse to start without rlimits, seccomp and Landlock */
@@ -45,5 +44,10 @@ enum config_result config_parse(struct config *cfg, int argc, char *const argv[]
 
 /* Writes the --help text to the given stream-like buffer. */
 void config_usage(char *buf, size_t len);
+
+/* The address-space limit (RLIMIT_AS) that backs a heap limit of
+ * heap_bytes: twice the heap plus 512 MiB for the interpreter's own
+ * mappings, the allocator's slack and the instrument's tables. */
+long config_address_space(long heap_bytes);
 
 #endif

@@ -35,7 +35,8 @@ struct job_header {
 	uint32_t code_len;
 	uint32_t setup_len;
 	uint32_t extra_len;
-	uint64_t memory_bytes; /* the run's address-space limit; the child lowers its own */
+	uint64_t memory_bytes; /* the run's Python heap limit (memcount.c); the child lowers its
+	                        * address space to config_address_space() of it */
 	uint32_t cpu_seconds;  /* the run's CPU limit; the child lowers its own */
 	uint32_t reserved;
 };

@@ -22,7 +22,7 @@ int rlimits_apply(const struct sandbox_limits *limits)
 #if !defined(__SANITIZE_ADDRESS__)
 	/* ASan reserves terabytes of shadow memory up front, so an address-space
 	 * limit would fail every allocation; the memory test is skipped there. */
-	rc = rc ? rc : limit_set(RLIMIT_AS, (rlim_t)limits->memory_bytes);
+	rc = rc ? rc : limit_set(RLIMIT_AS, (rlim_t)limits->address_space_bytes);
 #endif
 	return rc;
 }

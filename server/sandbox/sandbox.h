@@ -26,7 +26,7 @@ const char *sandbox_layer_name(unsigned layer);
 
 struct sandbox_limits {
 	long cpu_seconds;
-	long memory_bytes;
+	long address_space_bytes; /* RLIMIT_AS: the backstop of the heap limit */
 	long output_bytes;
 	long nofile;
 };

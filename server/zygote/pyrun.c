@@ -5,6 +5,8 @@
 
 #include "zygote/pyrun.h"
 
+#include "zygote/memcount.h"
+
 #include "common/log.h"
 #include "runner_py.h" /* generated from runner.py: runner_py[], runner_py_len */
 
@@ -119,6 +121,10 @@ close_fds:
 
 int pyrun_init(struct pyrun_info *info)
 {
+	if (memcount_register() < 0) {
+		log_error("cannot register the memory instrument");
+		return -1;
+	}
 	PyConfig config;
 	PyConfig_InitIsolatedConfig(&config);
 	config.site_import = 0;
@@ -130,6 +136,7 @@ int pyrun_init(struct pyrun_info *info)
 		log_error("cannot initialise Python: %s", status.err_msg ? status.err_msg : "?");
 		return -1;
 	}
+	memcount_install(); /* before the runner: its import may allocate under the hooks */
 	PyObject *module = import_runner(); /* new */
 	if (!module)
 		goto python_error;
@@ -147,7 +154,8 @@ int pyrun_init(struct pyrun_info *info)
 	size_t n = strcspn(ver, " ");
 	if (n > 0 && n < sizeof info->version)
 		snprintf(info->version, sizeof info->version, "%.*s", (int)n, ver);
-	zygote_warmup(); /* ends with gc.freeze(): see runner.warmup() */
+	zygote_warmup();  /* ends with gc.freeze(): see runner.warmup() */
+	memcount_reset(); /* the warm-up's own records must not reach a child */
 	return 0;
 free_module:
 	Py_DECREF(module);

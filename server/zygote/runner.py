@@ -5,9 +5,16 @@ and called once by each throw-away child (``run``). Learner code runs in this
 same interpreter, so nothing here is a security boundary: the sandbox layers
 around the child and the server's validation of what it prints are.
 
-Order matters for honest numbers: the snippet is compiled first, tracemalloc
-runs only around the snippet itself, and objects are inspected only after the
-memory figures are taken (``hasattr(obj, '__dict__')`` materialises the dict).
+Order matters for honest numbers: the snippet is compiled first, the memory
+instrument runs only around the snippet itself, and objects are inspected
+only after the memory figures are taken (``hasattr(obj, '__dict__')``
+materialises the dict).
+
+The instrument is _lessond_memory (memcount.c, built into lessond): it
+counts what tracemalloc counts, byte for byte, without capturing
+tracebacks, so a traced run costs little more than an untraced one. The
+learner's memory limit counts the same bytes (memcount_track, from the
+child's C side, before setup runs).
 """
 
 import ast
@@ -24,6 +31,8 @@ import time
 import traceback
 import types
 import weakref  # noqa: F401 - preloaded for learners (lesson 07)
+
+import _lessond_memory as memory_instrument
 
 # The C layer of tracemalloc, not tracemalloc.py: a snippet's own `import
 # tracemalloc` then runs that module, as a standalone run does (see warmup()).
@@ -354,12 +363,12 @@ _outer_trace = {"on": False, "yielded": False}
 
 def _yield_trace(*args, **kwargs):
     """Stands in for tracemalloc.start during a traced run: stops the
-    runner's own trace first, so the snippet's tracing starts from nothing,
-    exactly as it would standalone."""
+    runner's own measurement first, so the snippet's tracing starts from
+    nothing, exactly as it would standalone."""
     if _outer_trace["on"]:
         _outer_trace["on"] = False
         _outer_trace["yielded"] = True
-        tracemalloc.stop()
+        memory_instrument.stop()
     return _real_start(*args, **kwargs)
 
 
@@ -437,7 +446,7 @@ def run(code, setup, output_limit, extra=""):
             _outer_trace["on"] = True
             _outer_trace["yielded"] = False
             tracemalloc.start = _yield_trace
-            _real_start()
+            memory_instrument.start()
         try:
             exec(body, ns)
             if expr is not None:
@@ -447,8 +456,8 @@ def run(code, setup, output_limit, extra=""):
         if tracing:
             tracemalloc.start = _real_start
             if _outer_trace["on"]:
-                current, peak = tracemalloc.get_traced_memory()
-                tracemalloc.stop()
+                current, peak = memory_instrument.get_traced_memory()
+                memory_instrument.stop()
                 memory = {"peak_bytes": peak, "current_bytes": current}
             _outer_trace["on"] = False
         _flush_streams()
@@ -460,6 +469,9 @@ def run(code, setup, output_limit, extra=""):
         else:
             reason = "the snippet did not run"
         memory = {"peak_bytes": None, "current_bytes": None, "absent": reason}
+    refused = memory_instrument.refused()
+    if refused is not None:
+        memory["refused"] = {"in_use_bytes": refused[0], "requested_bytes": refused[1]}
     report["memory"] = memory
     report["time"] = {"wall_ms": round((_perf() - t0) * 1000, 3),
                       "cpu_ms": round((_cpu() - c0) * 1000, 3)}

@@ -7,6 +7,7 @@
 
 #include "common/io.h"
 #include "common/log.h"
+#include "zygote/memcount.h"
 #include "zygote/prefault.h"
 #include "common/protocol.h"
 #include "zygote/pyrun.h"
@@ -34,6 +35,7 @@
 static struct sandbox sandbox;
 static unsigned required_layers;
 static long output_limit;
+static uint64_t heap_max; /* the largest heap limit a job may have (--memory-bytes) */
 
 /* Moves the child's fds to their fixed numbers (protocol.h) and closes
  * everything else. Returns 0 or -1. */
@@ -82,21 +84,25 @@ static uint64_t job_limit(uint64_t asked, long most)
 }
 
 /* Lowers the child's CPU and address-space limits to this job's, hard ==
- * soft, so the learner's code cannot raise them again. Returns 0 or -1. */
+ * soft, so the learner's code cannot raise them again, and starts counting
+ * the learner's heap against the job's limit (memcount.c). Returns 0 or -1. */
 static int limit_job(const struct job_header *h)
 {
 	rlim_t cpu = (rlim_t)job_limit(h->cpu_seconds, sandbox.limits.cpu_seconds);
 	struct rlimit rl = {cpu, cpu};
 	if (setrlimit(RLIMIT_CPU, &rl) < 0)
 		return -1;
-	uint64_t bytes = job_limit(h->memory_bytes, sandbox.limits.memory_bytes);
+	uint64_t heap = job_limit(h->memory_bytes, (long)heap_max);
+	long space = config_address_space((long)heap);
 #if defined(__SANITIZE_ADDRESS__)
-	pyrun_set_memory_cap((long)bytes); /* ASan's shadow memory rules out RLIMIT_AS */
-	return 0;
+	pyrun_set_memory_cap(space); /* ASan's shadow memory rules out RLIMIT_AS */
 #else
-	rl = (struct rlimit){(rlim_t)bytes, (rlim_t)bytes};
-	return setrlimit(RLIMIT_AS, &rl);
+	rl = (struct rlimit){(rlim_t)space, (rlim_t)space};
+	if (setrlimit(RLIMIT_AS, &rl) < 0)
+		return -1;
 #endif
+	memcount_track(heap);
+	return 0;
 }
 
 /* The life of a child after fork: pages a run touches faulted in, normal
@@ -127,7 +133,7 @@ static void child_main(int job_rd, int result_wr, int out, int err)
 	if ((active & required_layers) != required_layers)
 		_exit(CHILD_EXIT_SANDBOX);
 #if defined(__SANITIZE_ADDRESS__)
-	pyrun_cap_memory(sandbox.limits.memory_bytes); /* rlimits.c skips RLIMIT_AS here */
+	pyrun_cap_memory(sandbox.limits.address_space_bytes); /* rlimits.c skips RLIMIT_AS here */
 #endif
 	if (!prefaulted)
 		pyrun_exercise(); /* the old way: a whole run of our own */
@@ -243,6 +249,7 @@ void zygote_main(int sock, const struct config *cfg)
 	if (sched_setscheduler(0, SCHED_BATCH, &batch) < 0)
 		log_debug("SCHED_BATCH refused: %s", strerror(errno));
 	output_limit = cfg->output_bytes;
+	heap_max = (uint64_t)cfg->memory_bytes;
 	struct pyrun_info info;
 	memset(&info, 0, sizeof info);
 	if (pyrun_init(&info) < 0) {
@@ -252,7 +259,8 @@ void zygote_main(int sock, const struct config *cfg)
 		_exit(2);
 	}
 	struct sandbox_limits limits = {.cpu_seconds = cfg->cpu_seconds,
-	                                .memory_bytes = cfg->memory_bytes,
+	                                .address_space_bytes =
+	                                    config_address_space(cfg->memory_bytes),
 	                                .output_bytes = cfg->output_bytes,
 	                                .nofile = 64};
 	sandbox_build(&sandbox, (const char(*)[512])info.paths, info.npaths, &limits);

@@ -66,10 +66,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.client_queue, 16);
 	assert_int_equal(cfg.demote_cpu_ms, 10);
 	assert_int_equal(cfg.idle_cpu_ms, 500);
-	assert_int_equal(cfg.cpu_seconds, 2);
+	assert_int_equal(cfg.cpu_seconds, 4);
 	assert_int_equal(cfg.experiment_cpu_seconds, 5);
 	assert_int_equal(cfg.experiment_wall_ms, 15000);
-	assert_int_equal(cfg.wall_ms, 5000);
+	assert_int_equal(cfg.wall_ms, 8000);
 	assert_int_equal(cfg.memory_bytes, 256L * 1024 * 1024);
 	assert_int_equal(cfg.output_bytes, 64L * 1024);
 	assert_int_equal(cfg.source_bytes, 64L * 1024);
