@@ -314,7 +314,8 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	memcpy(j->python, ps.python, sizeof j->python);
 
 	const char *code = st->kind == STEP_PREDICT ? st->code : req->code ? req->code : st->code;
-	for (size_t i = 0; i < total; i++) {
+	for (size_t k = 0; k < total; k++) {
+		size_t i = st->kind == STEP_EXPERIMENT ? step_point_order(st, k) : k;
 		char *point_setup = NULL;
 		if (st->kind == STEP_EXPERIMENT) {
 			char n[48];
@@ -345,7 +346,7 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		if (rc == POOL_QUEUED)
 			continue;
 		free(slot);
-		if (i == 0) { /* nothing started: refuse the whole check */
+		if (k == 0) { /* nothing started: refuse the whole check */
 			status = rc == POOL_CLIENT_FULL ? 429 : 503;
 			snprintf(err, errlen, "%s",
 			         rc == POOL_CLIENT_FULL
@@ -356,8 +357,8 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 			             : "every runner is busy; try again in a moment");
 			goto free_job;
 		}
-		for (size_t k = i; k < total; k++)
-			run_missing(j, k);
+		for (; k < total; k++)
+			run_missing(j, st->kind == STEP_EXPERIMENT ? step_point_order(st, k) : k);
 		break;
 	}
 	free(extra);

@@ -93,4 +93,11 @@ int lesson_part_add(struct part_list *l, char *text, char *label, int line);
  * new string (caller frees), or NULL when out of memory. */
 char *lesson_setup_for(const struct lesson *lesson, size_t index);
 
+/* The series position (variant * nsizes + size index) of the k-th point of
+ * an experiment to submit: the largest N first, each variant in turn.
+ * Points queue two at a time per learner (--client-runs), so the longest
+ * runs starting first keep both cores busy to the end: the experiment then
+ * takes about its total CPU time halved, not that plus its largest point. */
+size_t step_point_order(const struct step *st, size_t k);
+
 #endif

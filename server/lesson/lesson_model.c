@@ -116,3 +116,17 @@ char *lesson_setup_for(const struct lesson *l, size_t index)
 	}
 	return buf_take(&b, NULL);
 }
+
+size_t step_point_order(const struct step *st, size_t k)
+{
+	size_t nvariants = st->variants.len, rank = k / nvariants, variant = k % nvariants;
+	for (size_t s = 0; s < st->nsizes; s++) {
+		size_t before = 0; /* sizes submitted before size s: larger, or equal and earlier */
+		for (size_t t = 0; t < st->nsizes; t++)
+			before +=
+			    st->sizes[t] > st->sizes[s] || (st->sizes[t] == st->sizes[s] && t < s);
+		if (before == rank)
+			return variant * st->nsizes + s;
+	}
+	return k; /* not reached: ranks are 0 .. nsizes - 1 */
+}

@@ -7,6 +7,7 @@
 #include "lesson/lesson.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -890,6 +891,25 @@ static void test_setup_for_joins(void **state)
 }
 
 /* Errors never overflow the buffer and are cut, NUL-terminated. */
+/* Experiment points go to the pool largest N first, each variant in turn,
+ * and every series position exactly once. */
+static void test_point_order_largest_first(void **state)
+{
+	(void)state;
+	long sizes[] = {100, 1000, 10, 1000};
+	struct step st = {.kind = STEP_EXPERIMENT, .sizes = sizes, .nsizes = 4};
+	st.variants.len = 2;
+	/* positions: variant * 4 + size index */
+	size_t want[] = {1, 5, 3, 7, 0, 4, 2, 6};
+	bool seen[8] = {false};
+	for (size_t k = 0; k < 8; k++) {
+		size_t i = step_point_order(&st, k);
+		assert_int_equal(i, want[k]);
+		assert_false(seen[i]);
+		seen[i] = true;
+	}
+}
+
 static void test_small_error_buffer(void **state)
 {
 	(void)state;
@@ -908,6 +928,7 @@ int main(void)
 {
 	const struct CMUnitTest good_tests[] = {
 	    cmocka_unit_test(test_good_front_matter),
+	    cmocka_unit_test(test_point_order_largest_first),
 	    cmocka_unit_test(test_good_step_list),
 	    cmocka_unit_test(test_good_prose),
 	    cmocka_unit_test(test_good_parts_never_in_prose),
