@@ -228,6 +228,10 @@ check-style:
 format:
 	clang-format -i $(STYLE_SRC)
 
+# Benchmarks (bench/README.md), reported, never failed on a target: latency and
+# throughput against a fresh process, and the figures at scale (1M points
+# traced and untraced, the headline experiment, the heaviest lesson steps).
+# BENCH_ARGS="--only scale": those alone; "--baseline OLD_BINARY": side by side.
 bench: deps
 	$(MAKE) all $(BUILD)/bench
 	$(PY) bench/run.py --lessond $(BUILD)/lessond --client $(BUILD)/bench $(BENCH_ARGS)

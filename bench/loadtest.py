@@ -36,7 +36,11 @@ the honest p99 is over --p99-target-ms, 2 when the test itself could not run
 
 Without --url it starts build/lessond on a free port (as the integration
 tests do: --port 0 --port-file, the default configuration plus
---server-args), waits for its pool, and stops it at the end.
+--server-args), waits for its pool, and stops it at the end. That server
+serves the repository's own course, lessons/ (the report counts its lessons
+and steps). Experiments are never sent: they run a chart of fresh children,
+seconds by nature, and make bench measures the headline one. The honest p99
+is over the runs (examples, typed snippets) and checks (predictions, goals).
 
 Standard library only, Debian's /usr/bin/python3:
   make loadtest LOADTEST_ARGS="--learners 50 --seconds 30"
@@ -451,9 +455,28 @@ def honest_failure(r):
 
 def health(host, port, timeout=5.0):
     """GET /api/health on a fresh connection; None when it fails."""
+    return get_json(host, port, "/api/health", timeout)
+
+
+def course(host, port):
+    """{lessons, steps, by_kind} of the course the server serves (GET
+    /api/lessons, then each lesson); None when it cannot be read."""
+    doc = get_json(host, port, "/api/lessons")
+    if not doc or not isinstance(doc.get("lessons"), list):
+        return None
+    by_kind = {}
+    for lesson in doc["lessons"]:
+        one = get_json(host, port, "/api/lessons/" + urllib.parse.quote(lesson.get("id", "")))
+        for st in (one or {}).get("steps") or []:
+            by_kind[st.get("kind")] = by_kind.get(st.get("kind"), 0) + 1
+    return {"lessons": len(doc["lessons"]), "steps": sum(by_kind.values()), "by_kind": by_kind}
+
+
+def get_json(host, port, path, timeout=5.0):
+    """GET path on a fresh connection and decode its JSON; None when it fails."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request("GET", "/api/health")
+        conn.request("GET", path)
         resp = conn.getresponse()
         body = resp.read()
         return json.loads(body) if resp.status == 200 else None
@@ -562,6 +585,7 @@ def analyse(args, stats, elapsed, learners, monitor, health_before, health_after
         "learners": args.learners, "seconds": args.seconds, "elapsed_s": elapsed,
         "url": args.url_used, "server_argv": args.server_argv,
         "think_s": [args.think_min, args.think_max], "hostile_fraction": args.hostile,
+        "course": args.course,
         "honest": {"run": summary(ok_latency["run"]), "check": summary(ok_latency["check"]),
                    "combined": all_honest, "requests": len(honest), "failed": honest_failed,
                    "in_child_wall": summary(walls), "outside_child": summary(outside),
@@ -613,6 +637,12 @@ def print_report(f):
           % (os.cpu_count(), f["loadavg_1min"][0], f["loadavg_1min"][1]))
     print("server: %s%s" % (f["url"], " (started: %s)" % " ".join(f["server_argv"])
                             if f["server_argv"] else ""))
+    crs = f["course"]
+    print("course: %s" % ("%d lessons, %d steps (%s); learners run examples and check "
+                          "predictions and goals, never experiments"
+                          % (crs["lessons"], crs["steps"], ", ".join(
+                              "%d %s" % (n, k) for k, n in sorted(crs["by_kind"].items())))
+                          if crs else "could not be read"))
     pool = f["pool"]
     print("pool: size %s, queue max %s; sampled each second: queued max %s (mean %s), "
           "in flight max %s" % (pool["size"], pool["queue_max"], pool["max_queued"],
@@ -735,6 +765,7 @@ def main():
         health_before = health(host, port)
         if health_before is None:
             raise LoadError("GET %s/api/health failed: is lessond running there?" % args.url_used)
+        args.course = course(host, port)
         log("%d learners for %g s against %s (seed %d)"
             % (args.learners, args.seconds, args.url_used, seed))
         stats = Stats()

@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
-"""Benchmarks lessond against the naive design (a fresh python process per run).
+"""Benchmarks lessond against the naive design (a fresh python process per run),
+and at the seeds' scale.
 
-Starts lessond on a free port, then for each snippet measures:
-  - latency over HTTP with 1 keep-alive connection (bench client, C),
-  - throughput with several connections,
-  - a fresh `python3.11 -I -c SNIPPET` per run, timed from spawn to exit,
-and prints a table, the naive/lessond ratio, and whether the targets are met.
-With --baseline OLD_BINARY it also starts that (older) lessond and measures
-both in the same run, alternating them (old, new, new, old halves, so a load
-that drifts weighs on both alike), and prints them side by side with the
-new/old ratios. Missed targets are reported, never fatal: the machines are
-shared and noisy.
+Starts lessond on a free port and measures, in parts (--only picks some):
+  latency     for each snippet: latency over HTTP with 1 keep-alive connection
+              (bench client, C), throughput with several connections, and a
+              fresh `python3.11 -I -c SNIPPET` per run, timed from spawn to exit;
+              a table, the naive/lessond ratio, and whether the targets are met;
+  points      the 1M-points workload inside the child: untraced, under the
+              runner's memory instrument, under tracemalloc (bench/scale.py;
+              its own server with generous limits);
+  experiment  the headline experiment slots-at-scale/scale through /api/check;
+  steps       every lesson step, the five heaviest in the child.
+`--only scale` runs the last three. With --baseline OLD_BINARY it also starts
+that (older) lessond and measures both in the same run, alternating them
+(old, new, new, old halves, so a load that drifts weighs on both alike), and
+prints them side by side. Missed targets are reported, never fatal: the
+machines are shared and noisy.
 The exit status is non-zero only when the benchmark itself could not run
 (server did not start or crashed, requests failed, bad arguments).
 
 Standard library only. Run it through `make bench`, or directly:
   python3 bench/run.py --lessond build/lessond --client build/bench
   make bench BENCH_ARGS="--baseline /path/to/old/lessond"
+  make bench BENCH_ARGS="--only scale"
 """
 
 import argparse
@@ -68,6 +75,13 @@ TARGET_RPS = 1000.0
 
 class BenchError(Exception):
     """The benchmark could not run; the message says why."""
+
+
+# bench/scale.py imports this module as `run`: run as a script, it is that
+# module too (one BenchError, not two).
+if __name__ == "__main__":
+    sys.modules.setdefault("run", sys.modules["__main__"])
+import scale  # noqa: E402
 
 
 def log(msg):
@@ -390,22 +404,9 @@ def print_checks(results, checks, prefix=""):
                  (check.get("time") or {}).get("wall_ms")))
 
 
-def print_report(facts, health, args, results, checks):
-    layers = health.get("sandbox", {}).get("layers", {})
-    active = [k for k, v in layers.items() if v == "active"]
-    inactive = [k for k, v in layers.items() if v != "active"]
-    print()
-    print("lessond benchmark, %s" % facts["date"])
-    print("machine: %d CPUs usable (%d online), %s, %s, %s"
-          % (facts["nproc"], facts["cpus"], facts["kernel"], facts.get("os", "?"),
-             facts["cpu_model"]))
-    print("load average before the run: %s; after: %s" % (facts["loadavg"], facts["loadavg_after"]))
-    print("python: lessond embeds %s; fresh-process baseline %s %s; this driver %s"
-          % (health.get("python", "?"), args.naive_python, facts["naive_python"],
-             facts["driver_python"]))
-    print("server: --pool-size %d; sandbox layers active: %s%s"
-          % (args.pool_size, ", ".join(active) or "none",
-             "; inactive: " + ", ".join(inactive) if inactive else ""))
+def print_latency(args, results, checks):
+    """The latency part: the runs' lines, one lessond's table or both side
+    by side, the checks of the snippets and the targets."""
     alternated = " each, alternated old/new/new/old" if args.baseline else ""
     print("runs: lessond %d after %d warm-up on 1 connection, %d on %d connections "
           "(after %d warm-up)%s;" % (args.requests, args.warmup, args.throughput_requests,
@@ -434,6 +435,115 @@ def print_report(facts, health, args, results, checks):
         print_targets(results["after"])
 
 
+def print_report(facts, health, args, results, checks, at_scale):
+    """The machine and server facts, then each part that ran."""
+    layers = health.get("sandbox", {}).get("layers", {})
+    active = [k for k, v in layers.items() if v == "active"]
+    inactive = [k for k, v in layers.items() if v != "active"]
+    print()
+    print("lessond benchmark, %s" % facts["date"])
+    print("machine: %d CPUs usable (%d online), %s, %s, %s"
+          % (facts["nproc"], facts["cpus"], facts["kernel"], facts.get("os", "?"),
+             facts["cpu_model"]))
+    print("load average before the run: %s; after: %s" % (facts["loadavg"], facts["loadavg_after"]))
+    print("python: lessond embeds %s; fresh-process baseline %s %s; this driver %s"
+          % (health.get("python", "?"), args.naive_python, facts["naive_python"],
+             facts["driver_python"]))
+    print("server: --pool-size %d; sandbox layers active: %s%s"
+          % (args.pool_size, ", ".join(active) or "none",
+             "; inactive: " + ", ".join(inactive) if inactive else ""))
+    print("parts: %s%s" % (", ".join(p for p in PARTS if p in args.parts),
+                           "; before: %s, after: %s" % (args.baseline_name, args.lessond_name)
+                           if args.baseline else ""))
+    if "latency" in args.parts:
+        print_latency(args, results, checks)
+    if "points" in args.parts:
+        print()
+        scale.print_points(at_scale["points"], args.points_reps)
+    if "experiment" in args.parts:
+        print()
+        scale.print_experiment(at_scale["experiment"])
+    if "steps" in args.parts:
+        print()
+        scale.print_steps(at_scale["steps"], args.steps_reps)
+
+
+PARTS = ("latency", "points", "experiment", "steps")
+PART_GROUPS = {"all": PARTS, "scale": ("points", "experiment", "steps")}
+
+
+def parse_parts(text):
+    """The parts --only names (comma-separated parts or groups), as a set;
+    raises ValueError naming what is unknown."""
+    parts = set()
+    for word in filter(None, (w.strip() for w in text.split(","))):
+        if word in PART_GROUPS:
+            parts.update(PART_GROUPS[word])
+        elif word in PARTS:
+            parts.add(word)
+        else:
+            raise ValueError("unknown part %r (parts: %s; groups: %s)"
+                             % (word, ", ".join(PARTS), ", ".join(PART_GROUPS)))
+    if not parts:
+        raise ValueError("no part named")
+    return parts
+
+
+def measure_latency(args, servers, tmp, results, checks):
+    """The latency part: every snippet on every server (`servers`, {label:
+    Server}), filling results and checks."""
+    for name, code in SNIPPETS:
+        body_file = os.path.join(tmp, name + ".json")
+        with open(body_file, "w") as f:
+            json.dump({"code": code}, f)
+        for label, server in servers.items():
+            check = server.run_once(code)
+            if check.get("status") != "ok":
+                raise BenchError("snippet %s did not run on %s: %s"
+                                 % (name, label, json.dumps(check)[:400]))
+            checks[label][name] = check
+        log("%s: 1 connection, %d runs" % (name, args.requests))
+        single = measure(servers, args.client, body_file, 1, args.requests, args.warmup)
+        log("%s: %d connections, %d runs" % (name, args.connections, args.throughput_requests))
+        multi = measure(servers, args.client, body_file, args.connections,
+                        args.throughput_requests, args.warmup)
+        log("%s: 1 connection, %d runs %g ms apart" % (name, args.rest_requests,
+                                                       args.rest_pause_ms))
+        rest = measure(servers, args.client, body_file, 1, args.rest_requests, 20,
+                       int(args.rest_pause_ms * 1000))
+        check_alive(servers)
+        log("%s: %d fresh %s processes" % (name, args.naive_runs, args.naive_python))
+        naive = run_naive(args.naive_python, code, args.naive_runs, 5)
+        for label in servers:
+            results[label][name] = {"single": single[label], "multi": multi[label],
+                                    "rest": rest[label], "naive": naive}
+
+
+def check_alive(servers):
+    """Raises BenchError when a server of `servers` has died."""
+    for label, server in servers.items():
+        if not server.alive():
+            raise BenchError("lessond (%s) died during the run" % label)
+
+
+def measure_at_scale(args, servers, points_servers):
+    """The parts of bench/scale.py that args.parts names. Returns {part:
+    {label: figures}}."""
+    out = {}
+    if "points" in args.parts:
+        apis = {label: scale.Api(s.port) for label, s in points_servers.items()}
+        out["points"] = scale.measure_points(apis, args.points_reps, log)
+        check_alive(points_servers)
+    apis = {label: scale.Api(s.port) for label, s in servers.items()}
+    if "experiment" in args.parts:
+        out["experiment"] = scale.measure_experiment(apis, args.experiment_reps, log)
+        check_alive(servers)
+    if "steps" in args.parts:
+        out["steps"] = scale.measure_steps(apis, args.steps_reps, log)
+        check_alive(servers)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -441,6 +551,9 @@ def main():
     ap.add_argument("--baseline", metavar="OLD_BINARY",
                     help="an older lessond to measure alongside, side by side")
     ap.add_argument("--client", default="build/bench", help="bench client binary")
+    ap.add_argument("--only", metavar="PARTS", default="all",
+                    help="comma-separated parts to run: latency, points, experiment, steps, "
+                         "or the groups scale (the last three) and all (the default)")
     ap.add_argument("--pool-size", type=int, default=2, help="lessond --pool-size (2)")
     ap.add_argument("--requests", type=int, default=2000, help="1-connection runs (2000)")
     ap.add_argument("--warmup", type=int, default=200, help="warm-up runs before each (200)")
@@ -454,14 +567,27 @@ def main():
     ap.add_argument("--naive-runs", type=int, default=100, help="fresh-process runs (100)")
     ap.add_argument("--naive-python", default="/usr/bin/python3.11",
                     help="interpreter of the naive design (/usr/bin/python3.11)")
+    ap.add_argument("--points-reps", type=int, default=4,
+                    help="repetitions of each mode of the 1M-points workload (4)")
+    ap.add_argument("--experiment-reps", type=int, default=3,
+                    help="repetitions of the headline experiment (3)")
+    ap.add_argument("--steps-reps", type=int, default=3,
+                    help="repetitions of each honest lesson step (3)")
     ap.add_argument("--server-arg", action="append", default=[],
                     help="extra lessond argument (repeatable), e.g. --server-arg=--log-level=warn")
     ap.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = ap.parse_args()
+    try:
+        args.parts = parse_parts(args.only)
+    except ValueError as e:
+        ap.error("--only: %s" % e)
+    if min(args.points_reps, args.experiment_reps, args.steps_reps) < 1:
+        ap.error("--points-reps, --experiment-reps and --steps-reps must be at least 1")
     args.lessond_name = args.lessond
     args.baseline_name = args.baseline
 
-    binaries = [args.lessond, args.client] + ([args.baseline] if args.baseline else [])
+    binaries = [args.lessond] + ([args.client] if "latency" in args.parts else []) + \
+        ([args.baseline] if args.baseline else [])
     for path in binaries:
         if not os.access(path, os.X_OK):
             log("run.py: %s is not an executable (run `make all build/bench`)" % path)
@@ -470,73 +596,59 @@ def main():
     labels = (["before"] if args.baseline else []) + ["after"]
     results = {label: {} for label in labels}
     checks = {label: {} for label in labels}
+    at_scale = {}
     with tempfile.TemporaryDirectory(prefix="lessond-bench-") as tmp:
-        servers = {}
+        # The servers with the default limits, and those of the points part.
+        servers, points_servers = {}, {}
         for label in labels:
-            os.mkdir(os.path.join(tmp, label))
             binary = args.baseline if label == "before" else args.lessond
-            servers[label] = Server(binary, args.pool_size, os.path.join(tmp, label),
-                                    args.server_arg)
+            if args.parts - {"points"}:
+                os.mkdir(os.path.join(tmp, label))
+                servers[label] = Server(binary, args.pool_size, os.path.join(tmp, label),
+                                        args.server_arg)
+            if "points" in args.parts:
+                os.mkdir(os.path.join(tmp, label + "-points"))
+                points_servers[label] = Server(binary, args.pool_size,
+                                               os.path.join(tmp, label + "-points"),
+                                               scale.POINTS_SERVER_ARGS + args.server_arg)
+        every = [(label, s) for label, s in servers.items()] + \
+            [(label + ", points", s) for label, s in points_servers.items()]
         exit_codes = {}
         try:
             health = None
-            for label, server in servers.items():
+            for label, server in every:
                 log("starting %s" % " ".join(server.args))
                 h = server.start()
-                health = h if label == "after" else health
+                health = h if label.startswith("after") and health is None else health
                 log("lessond (%s) on port %d, pool ready" % (label, server.port))
-            for name, code in SNIPPETS:
-                body_file = os.path.join(tmp, name + ".json")
-                with open(body_file, "w") as f:
-                    json.dump({"code": code}, f)
-                for label, server in servers.items():
-                    check = server.run_once(code)
-                    if check.get("status") != "ok":
-                        raise BenchError("snippet %s did not run on %s: %s"
-                                         % (name, label, json.dumps(check)[:400]))
-                    checks[label][name] = check
-                log("%s: 1 connection, %d runs" % (name, args.requests))
-                single = measure(servers, args.client, body_file, 1, args.requests, args.warmup)
-                log("%s: %d connections, %d runs" % (name, args.connections,
-                                                     args.throughput_requests))
-                multi = measure(servers, args.client, body_file, args.connections,
-                                args.throughput_requests, args.warmup)
-                log("%s: 1 connection, %d runs %g ms apart" % (name, args.rest_requests,
-                                                               args.rest_pause_ms))
-                rest = measure(servers, args.client, body_file, 1, args.rest_requests, 20,
-                               int(args.rest_pause_ms * 1000))
-                for label, server in servers.items():
-                    if not server.alive():
-                        raise BenchError("lessond (%s) died during the run" % label)
-                log("%s: %d fresh %s processes" % (name, args.naive_runs, args.naive_python))
-                naive = run_naive(args.naive_python, code, args.naive_runs, 5)
-                for label in labels:
-                    results[label][name] = {"single": single[label], "multi": multi[label],
-                                            "rest": rest[label], "naive": naive}
-            health = servers["after"].health() or health
+            if "latency" in args.parts:
+                measure_latency(args, servers, tmp, results, checks)
+            at_scale = measure_at_scale(args, servers, points_servers)
+            health = (servers or points_servers)["after"].health() or health
         except BenchError as e:
             log("run.py: %s" % e)
-            for label, server in servers.items():
+            for label, server in every:
                 if server.proc is not None and server.proc.poll() is not None:
                     log("lessond (%s) %s\n%s" % (label, describe_exit(server.proc.returncode),
                                                  server.log_tail()))
             return 1
         finally:
-            for label, server in servers.items():
+            for label, server in every:
                 exit_codes[label] = server.stop()
         facts["loadavg_after"] = " ".join("%.2f" % x for x in os.getloadavg())
-        print_report(facts, health, args, results, checks)
+        print_report(facts, health, args, results, checks, at_scale)
         if args.json:
             for per_label in results.values():
                 for r in per_label.values():
                     for m in r.values():
                         m.pop("samples", None)
             with open(args.json, "w") as f:
-                json.dump({"facts": facts, "results": results, "checks": checks,
-                           "health": health}, f, indent=1)
+                json.dump({"facts": facts, "parts": sorted(args.parts), "results": results,
+                           "checks": checks, "at_scale": at_scale, "health": health}, f,
+                          indent=1)
         print()
         failed = False
-        for label, server in servers.items():
+        for label, server in every:
             if exit_codes[label] not in (0, -signal.SIGTERM):
                 print("lessond (%s) on SIGTERM: %s (expected a clean exit)"
                       % (label, describe_exit(exit_codes[label])))
