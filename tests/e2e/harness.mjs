@@ -20,7 +20,10 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts lessond on a free port; resolves { url, stop, log }. Runs get a
- * 1 s CPU limit so the timeout scenario is quick.
+ * 1 s CPU limit so the timeout scenario is quick, no demotion and a 10 s
+ * wall limit, so that scenario meets the CPU limit first even on a loaded
+ * machine (demoted to SCHED_IDLE, a CPU loop waited out the 4 s wall limit
+ * there).
  */
 export async function startServer(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'lessond-e2e-'));
@@ -31,7 +34,7 @@ export async function startServer(extraArgs = []) {
     '--port', '0', '--port-file', portFile,
     '--lessons-dir', join(ROOT, 'tests/e2e/lessons'),
     '--static-dir', join(ROOT, 'static'),
-    '--cpu-seconds', '1', '--wall-ms', '4000',
+    '--cpu-seconds', '1', '--wall-ms', '10000', '--demote-cpu-ms', '0', '--idle-cpu-ms', '0',
     ...extraArgs,
   ];
   const proc = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

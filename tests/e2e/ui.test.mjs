@@ -307,7 +307,7 @@ test('a snippet that runs too long shows that it is running, then explains the t
     assert.equal(await run.getAttribute('aria-disabled'), 'true');
     await shot(step, '12-running');
     const report = step.locator('.run-report[data-status="timeout"]');
-    await report.waitFor({ timeout: 10000 });
+    await report.waitFor({ timeout: 20000 });
     assert.match(await report.locator('.run-headline').innerText(), /Stopped: it ran too long/);
     assert.match(await report.innerText(), /CPU time/);
     assert.match(await report.innerText(), /loop that never ends/);
