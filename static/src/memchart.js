@@ -1,4 +1,4 @@
-// memchart.js: the experiment chart (Chart.js): tracemalloc's peak against
+// memchart.js: the experiment chart (Chart.js): the peak (as tracemalloc counts it) against
 // N, one line per variant, told apart by colour, dash and point shape;
 // colours from the page's CSS so dark mode applies. The same numbers go
 // in a table beside it (experimentTable).
@@ -92,7 +92,7 @@ function options(t, logX, yAxis, sizes) {
       y: {
         type: 'linear',
         beginAtZero: true,
-        title: axisTitle('peak memory (tracemalloc)'),
+        title: axisTitle('peak memory (as tracemalloc counts it)'),
         ticks: { color: t.muted, stepSize: yAxis.stepSize, callback: yAxis.label },
         grid: { color: t.grid },
       },
@@ -217,7 +217,7 @@ export function experimentTable(series, id) {
     h(
       'table',
       { class: 'numbers', id },
-      h('caption', { id: `${id}-caption` }, 'Peak memory (tracemalloc) by N and variant'),
+      h('caption', { id: `${id}-caption` }, 'Peak memory (as tracemalloc counts it) by N and variant'),
       h(
         'thead',
         {},

@@ -108,7 +108,7 @@ function memoryLine(memory) {
     { class: 'memory' },
     h('span', { class: 'memory-label' }, 'Peak memory: '),
     h('strong', { class: 'memory-peak' }, bytesExact(memory.peak_bytes)),
-    ' allocated at most while it ran (tracemalloc).',
+    ' allocated at most while it ran (as tracemalloc counts it).',
   );
 }
 
