@@ -41,7 +41,7 @@ static uint16_t **top[1u << TOP_BITS];
 static struct side_entry *side;
 static size_t side_cap, side_len;
 
-static bool tracking, measuring, measured_before, dirty, refused;
+static bool tracking, measuring, measured_before, dirty, refused, reserved;
 static uint64_t limit, tracked, tracked_peak, measured, measured_peak;
 static struct memtable_refusal refusal;
 
@@ -189,7 +189,7 @@ void memtable_track(uint64_t max_bytes)
 	if (dirty)
 		drop_tables();
 	tracking = true;
-	measuring = measured_before = refused = false;
+	measuring = measured_before = refused = reserved = false;
 	limit = max_bytes;
 	tracked = tracked_peak = measured = measured_peak = 0;
 }
@@ -206,9 +206,16 @@ bool memtable_room(uint64_t more)
 	if (!refused) {
 		refused = true;
 		refusal = (struct memtable_refusal){tracked, more};
-		limit += RESERVE;
+		memtable_grant_reserve();
 	}
 	return false;
+}
+
+void memtable_grant_reserve(void)
+{
+	if (limit && !reserved)
+		limit += RESERVE;
+	reserved = true;
 }
 
 /* Forgets the record at ptr, if any; returns whether there was one. */
@@ -323,6 +330,6 @@ bool memtable_refused(struct memtable_refusal *out)
 void memtable_reset(void)
 {
 	drop_tables();
-	tracking = measuring = measured_before = refused = false;
+	tracking = measuring = measured_before = refused = reserved = false;
 	limit = tracked = tracked_peak = measured = measured_peak = 0;
 }

@@ -36,6 +36,10 @@ bool memtable_tracking(void);
  * reserve, so the runner can still report after a MemoryError. */
 bool memtable_room(uint64_t more);
 
+/* Raises the limit once by the reserve (if a refusal has not already),
+ * so the runner can report on a snippet that left little room. */
+void memtable_grant_reserve(void);
+
 /* Records a new block of `size` bytes at `ptr` (replacing any record
  * there). Returns 0, or -1 when the side table could not grow (the block
  * is then not counted). */

@@ -453,6 +453,8 @@ def run(code, setup, output_limit, extra=""):
                 value = eval(expr, ns)
         except BaseException as exc:  # noqa: B036
             failure = (exc, "snippet")
+        # Room to report on a snippet that left little (allocates nothing).
+        memory_instrument.grant_reserve()
         if tracing:
             tracemalloc.start = _real_start
             if _outer_trace["on"]:

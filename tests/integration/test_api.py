@@ -362,6 +362,15 @@ class RunContract(unittest.TestCase):
         self.assertEqual(r["status"], "ok", r)
         self.assertGreater(r["memory"]["peak_bytes"], 210_000_000)
 
+    def test_a_snippet_that_leaves_little_room_still_gets_its_report(self):
+        # The snippet holds all but 60 kB of the limit; building the report
+        # needs more than that, which the reserve granted after the snippet
+        # provides (without it the answer was a bare memory_limit).
+        r = self.run_code("x = bytes((256 << 20) - 60_000)\nx[:3]")
+        self.assertEqual(r["status"], "ok", r)
+        self.assertEqual(r["result"]["repr"], "b'\\x00\\x00\\x00'")
+        self.assertNotIn("refused", r["memory"])
+
     def test_a_caught_memory_error_still_reports(self):
         r = self.run_code("try:\n    x = bytearray(300 * 2**20)\nexcept MemoryError:\n"
                           "    x = None\n'caught'")

@@ -174,6 +174,23 @@ static void test_limit_refuses_once_then_grants_a_reserve(void **state)
 	assert_true(memtable_room(UINT64_C(1) << 50));
 }
 
+static void test_reserve_is_granted_once(void **state)
+{
+	(void)state;
+	memtable_track(1000);
+	memtable_add(BASE, 1000);
+	memtable_grant_reserve(); /* the runner, after the snippet */
+	assert_true(memtable_room(4096));
+	memtable_grant_reserve();
+	assert_false(memtable_room(UINT64_C(17) << 20)); /* not twice */
+	struct memtable_refusal r;
+	assert_true(memtable_refused(&r));
+	assert_false(memtable_room(UINT64_C(17) << 20)); /* nor after a refusal */
+	memtable_track(0);
+	memtable_grant_reserve(); /* no limit: stays none */
+	assert_true(memtable_room(UINT64_C(1) << 50));
+}
+
 static void test_track_forgets_what_came_before(void **state)
 {
 	(void)state;
@@ -238,6 +255,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_side_table_grows_and_deletes_without_losing_entries, fresh),
 	    cmocka_unit_test_setup(test_only_blocks_of_the_measurement_are_measured, fresh),
 	    cmocka_unit_test_setup(test_limit_refuses_once_then_grants_a_reserve, fresh),
+	    cmocka_unit_test_setup(test_reserve_is_granted_once, fresh),
 	    cmocka_unit_test_setup(test_track_forgets_what_came_before, fresh),
 	    cmocka_unit_test_setup(test_random_operations_match_a_model, fresh),
 	};
