@@ -19,6 +19,7 @@ struct check_job {
 	char python[32];
 	check_done_fn done;
 	void *user;
+	bool measure; /* check_request.measure */
 	size_t total, remaining;
 	json_t **runs; /* one contract per run, in submission order */
 	long *sizes;   /* experiment: n of each run */
@@ -51,6 +52,20 @@ static char *verdict_request(const struct step *st, const char *answer)
 	char *text = spec ? json_dumps(spec, JSON_COMPACT) : NULL;
 	json_decref(spec);
 	return text;
+}
+
+/* Adds "usage" to a run contract: what the run used as the pool saw it
+ * from outside, {"cpu_ms": the child's whole CPU time (rusage, what
+ * RLIMIT_CPU counts; null when unknown: no exit reported, or a wall-clock
+ * kill), "wall_ms": from hand-over to the frame or death (what the wall
+ * limit counts)}. Leaves the contract as it was when out of memory. */
+static void add_usage(json_t *run, const struct pool_outcome *o)
+{
+	bool known = (o->kind == OUTCOME_RESULT || o->kind == OUTCOME_DIED) && o->cpu_ms >= 0;
+	json_object_set_new(run, "usage",
+	                    json_pack("{s:o, s:f}", "cpu_ms",
+	                              known ? json_integer(o->cpu_ms) : json_null(), "wall_ms",
+	                              o->wall_ms));
 }
 
 /* Takes the runner's verdict out of a contract (new reference or NULL). */
@@ -132,11 +147,12 @@ static json_t *experiment_answer(struct check_job *j)
 		json_t *run = j->runs[i];
 		const char *status = text_or(json_object_get(run, "status"), "crashed");
 		json_t *peak = json_object_get(json_object_get(run, "memory"), "peak_bytes");
-		json_array_append_new(series, json_pack("{s:s, s:I, s:O*, s:s}", "variant",
-		                                        st->variants.items[j->variants[i]].label,
-		                                        "n", (json_int_t)j->sizes[i], "peak_bytes",
-		                                        json_is_integer(peak) ? peak : NULL,
-		                                        "status", status));
+		json_array_append_new(series,
+		                      json_pack("{s:s, s:I, s:O*, s:s, s:O*}", "variant",
+		                                st->variants.items[j->variants[i]].label, "n",
+		                                (json_int_t)j->sizes[i], "peak_bytes",
+		                                json_is_integer(peak) ? peak : NULL, "status",
+		                                status, "usage", json_object_get(run, "usage")));
 		if (!first_bad && (strcmp(status, "ok") != 0 || !json_is_integer(peak)))
 			first_bad = run; /* a point without a measurement is no point */
 	}
@@ -205,6 +221,8 @@ static void run_done(void *user, const struct pool_outcome *o)
 	struct check_job *j = slot->job;
 	j->ctx.python = j->python;
 	json_t *run = result_from_outcome(o, &j->ctx);
+	if (run && j->measure)
+		add_usage(run, o);
 	metrics_run(json_string_value(json_object_get(run, "status")), o->wall_ms + o->queue_ms);
 	pthread_mutex_lock(&j->lock);
 	j->runs[slot->index] = run;
@@ -303,6 +321,7 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 	j->step = st;
 	j->done = done;
 	j->user = user;
+	j->measure = req->measure;
 	j->total = j->remaining = total;
 	bool point = st->kind == STEP_EXPERIMENT;
 	j->ctx = (struct result_context){point ? cfg->experiment_cpu_seconds : cfg->cpu_seconds,
@@ -335,7 +354,8 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
 		                       .cpu_seconds = j->ctx.cpu_seconds,
 		                       .wall_ms = j->ctx.wall_ms,
 		                       .client = req->client,
-		                       .never_idle = st->kind == STEP_EXPERIMENT};
+		                       .never_idle = st->kind == STEP_EXPERIMENT,
+		                       .whole_cpu = req->measure};
 		struct run_slot *slot = malloc(sizeof *slot);
 		enum pool_submit_result rc = POOL_NOMEM;
 		if (slot && (st->kind == STEP_EXPERIMENT ? point_setup != NULL : true)) {
@@ -400,7 +420,10 @@ struct plain_wait {
 static void plain_done(void *user, const struct pool_outcome *o)
 {
 	struct plain_wait *pw = user;
-	wake(&pw->w, 200, result_from_outcome(o, &pw->ctx));
+	json_t *run = result_from_outcome(o, &pw->ctx);
+	if (run)
+		add_usage(run, o);
+	wake(&pw->w, 200, run);
 }
 
 json_t *check_run_sync(struct pool *pool, const struct config *cfg, const char *code,
@@ -417,7 +440,8 @@ json_t *check_run_sync(struct pool *pool, const struct config *cfg, const char *
 	                       .setup = setup,
 	                       .setup_len = strlen(setup),
 	                       .memory_bytes = cfg->memory_bytes,
-	                       .cpu_seconds = cfg->cpu_seconds};
+	                       .cpu_seconds = cfg->cpu_seconds,
+	                       .whole_cpu = true};
 	if (pool_submit(pool, &in, plain_done, &pw) != POOL_QUEUED)
 		return json_pack("{s:s, s:s}", "status", "crashed", "message",
 		                 "the pool refused the run");
@@ -433,7 +457,9 @@ json_t *check_sync(struct pool *pool, const struct lessons *course, const struct
 {
 	struct waiter w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 	char err[256];
-	int rc = check_start(pool, course, cfg, req, wake, &w, err, sizeof err);
+	struct check_request measured = *req;
+	measured.measure = true;
+	int rc = check_start(pool, course, cfg, &measured, wake, &w, err, sizeof err);
 	if (rc) {
 		*status = rc;
 		return error_value(err);

@@ -16,6 +16,10 @@ struct check_request {
 	const char *answer; /* predict: the learner's answer */
 	const char *code;   /* goal: the learner's code; experiment: the workload (optional) */
 	const char *client; /* whose check, for fairness (see learner.h); may be NULL */
+	/* Measure every run from outside: each run contract in the answer (and
+	 * each experiment point) gets "usage" (add_usage in check.c), and the
+	 * answer waits for each child's exit to know its whole CPU time. */
+	bool measure;
 };
 
 /* Receives the answer: an HTTP status and a body, whose reference the
@@ -30,12 +34,14 @@ int check_start(struct pool *pool, const struct lessons *course, const struct co
                 const struct check_request *req, check_done_fn done, void *user, char *err,
                 size_t errlen);
 
-/* The same, waiting for the answer (for --check-lessons). Returns the body
- * (new reference) and sets *status; on a refused start, {"error": ...}. */
+/* The same, waiting for the answer (for --check-lessons), always measured
+ * (check_request.measure). Returns the body (new reference) and sets
+ * *status; on a refused start, {"error": ...}. */
 json_t *check_sync(struct pool *pool, const struct lessons *course, const struct config *cfg,
                    const struct check_request *req, int *status);
 
-/* Runs code after setup and waits: the run contract (new reference). */
+/* Runs code after setup and waits: the run contract (new reference), with
+ * "usage" as a measured check's runs have it. */
 json_t *check_run_sync(struct pool *pool, const struct config *cfg, const char *code,
                        const char *setup);
 

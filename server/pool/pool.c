@@ -53,6 +53,7 @@ struct job {
 	bool dispatched;            /* popped from the queue, so counted as running */
 	bool never_idle;            /* an experiment point (run_input.never_idle) */
 	int wall_ms;                /* its wall-clock limit (run_input.wall_ms) */
+	bool whole_cpu;             /* answered after the child's exit (run_input.whole_cpu) */
 };
 
 struct child {
@@ -72,6 +73,9 @@ struct child {
 	bool exited;
 	int wstatus;
 	long cpu_ms;
+	bool held; /* its whole result frame is in buf, waiting for the exit (hold_result) */
+	uint32_t held_len; /* the frame's length after its length prefix */
+	double held_at;    /* when the frame was whole: the end of the run's wall time */
 };
 
 struct pool {
@@ -164,7 +168,7 @@ static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o
 {
 	struct job *job = c->job;
 	char *out = NULL, *err = NULL;
-	o->wall_ms = now_ms() - c->started;
+	o->wall_ms = (c->held ? c->held_at : now_ms()) - c->started;
 	o->queue_ms = c->started - job->submitted;
 	if (o->kind != OUTCOME_RESULT) {
 		size_t cap = (size_t)p->cfg->output_bytes;
@@ -187,6 +191,38 @@ static void child_finish(struct pool *p, struct child *c, struct pool_outcome *o
 	free(job);
 	c->job = NULL;
 	slot_release(p, c);
+}
+
+/* Answers a held result (hold_result) with the frame it kept and cpu_ms:
+ * the child's whole CPU time, or -1 when the zygote never said. */
+static void finish_held(struct pool *p, struct child *c, long cpu_ms)
+{
+	struct pool_outcome o = {.kind = OUTCOME_RESULT,
+	                         .json = c->buf + sizeof c->held_len,
+	                         .json_len = c->held_len,
+	                         .cpu_ms = cpu_ms};
+	child_finish(p, c, &o);
+}
+
+/* A run that asked for its child's whole CPU time (run_input.whole_cpu)
+ * has its whole frame (len bytes after the prefix, in c->buf): keeps it and
+ * waits for the zygote to report the exit (child_exited), at most
+ * EXIT_GRACE_MS. Answers at once, with cpu_ms -1, when the zygote that
+ * forked the child is gone and that word can never come. */
+static void hold_result(struct pool *p, struct child *c, uint32_t len)
+{
+	c->held = true;
+	c->held_len = len;
+	c->held_at = now_ms();
+	if (c->generation != p->link.generation || !zlink_up(&p->link)) {
+		finish_held(p, c, -1);
+		return;
+	}
+	c->state = SLOT_AWAIT_EXIT;
+	c->deadline = c->held_at + EXIT_GRACE_MS;
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->result_rd, NULL);
+	close(c->result_rd);
+	c->result_rd = -1;
 }
 
 /* A child ended without a result: report how, or wait a little for the
@@ -264,8 +300,14 @@ static void child_readable(struct pool *p, struct child *c)
 			return;
 		}
 		if (c->buf_len >= sizeof len + len) {
-			struct pool_outcome o = {
-			    .kind = OUTCOME_RESULT, .json = c->buf + sizeof len, .json_len = len};
+			if (c->job->whole_cpu && !c->exited) {
+				hold_result(p, c, len);
+				return;
+			}
+			struct pool_outcome o = {.kind = OUTCOME_RESULT,
+			                         .json = c->buf + sizeof len,
+			                         .json_len = len,
+			                         .cpu_ms = c->job->whole_cpu ? c->cpu_ms : 0};
 			child_finish(p, c, &o);
 			return;
 		}
@@ -415,7 +457,9 @@ static void child_exited(struct pool *p, const struct zmsg *m)
 		c->exited = true;
 		c->wstatus = m->wstatus;
 		c->cpu_ms = (long)(m->cpu_us / 1000);
-		if (c->state == SLOT_AWAIT_EXIT) {
+		if (c->state == SLOT_AWAIT_EXIT && c->held) {
+			finish_held(p, c, c->cpu_ms);
+		} else if (c->state == SLOT_AWAIT_EXIT) {
 			struct pool_outcome o = {
 			    .kind = OUTCOME_DIED, .wstatus = c->wstatus, .cpu_ms = c->cpu_ms};
 			child_finish(p, c, &o);
@@ -435,6 +479,8 @@ static void zygote_lost(struct pool *p)
 		if (c->state == SLOT_IDLE) {
 			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
 			slot_release(p, c);
+		} else if (c->state == SLOT_AWAIT_EXIT && c->held) {
+			finish_held(p, c, -1);
 		} else if (c->state == SLOT_AWAIT_EXIT) {
 			struct pool_outcome o = {.kind = OUTCOME_LOST};
 			child_finish(p, c, &o);
@@ -504,6 +550,8 @@ static void check_deadlines(struct pool *p, double now)
 			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
 			struct pool_outcome o = {.kind = OUTCOME_TIMEOUT};
 			child_finish(p, c, &o);
+		} else if (c->state == SLOT_AWAIT_EXIT && now >= c->deadline && c->held) {
+			finish_held(p, c, -1);
 		} else if (c->state == SLOT_AWAIT_EXIT && now >= c->deadline) {
 			struct pool_outcome o = {.kind = OUTCOME_LOST};
 			child_finish(p, c, &o);
@@ -696,6 +744,7 @@ static struct job *job_new(const struct run_input *in)
 	snprintf(job->client, sizeof job->client, "%s", in->client ? in->client : "");
 	job->never_idle = in->never_idle;
 	job->wall_ms = in->wall_ms;
+	job->whole_cpu = in->whole_cpu;
 	return job;
 }
 

@@ -25,8 +25,11 @@ struct pool_outcome {
 	const char *json; /* borrowed, valid during the callback only */
 	size_t json_len;
 	int wstatus;
+	/* The child's whole CPU time (rusage from the zygote, what RLIMIT_CPU
+	 * counts), ms: for OUTCOME_DIED, and for OUTCOME_RESULT when the run
+	 * asked for it (run_input.whole_cpu), -1 when the zygote never said. */
 	long cpu_ms;
-	double wall_ms;          /* from hand-over to the child until the outcome */
+	double wall_ms;          /* from hand-over to the child until the outcome (the frame) */
 	double queue_ms;         /* time spent waiting for a child */
 	const char *stdout_text; /* borrowed: what a child that left no report printed */
 	size_t stdout_len;
@@ -78,6 +81,11 @@ struct run_input {
 	/* Whose run, for fairness: "l:<cookie>" or "ip:<address>"; may be NULL. */
 	const char *client;
 	bool never_idle; /* an experiment point: drops to nice 10 at most, never SCHED_IDLE */
+	/* Answer a result only once the zygote reports the child's exit, so the
+	 * outcome carries its whole CPU time (cpu_ms); at most 2 s later (the
+	 * grace a dead child's exit status gets). For measuring
+	 * (`--check-lessons`), not for learners' runs. */
+	bool whole_cpu;
 };
 
 struct pool;
