@@ -2,10 +2,14 @@
  * examples run without an unexpected exception (or raise the declared one)
  * and print their declared output; predictions have a well-defined answer
  * and the author's answer is judged right; goals' solutions pass every
- * check while their starters fail one; experiments measure every point. */
+ * check while their starters fail one; experiments measure every point,
+ * each named when it does not. Every step (every point) is also reported
+ * with what it used, and fails when it used more than half of a limit it
+ * runs under (stepusage.h). */
 #include "lesson/checklessons.h"
 
 #include "api/check.h"
+#include "lesson/stepusage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,26 +40,42 @@ static const char *exception_type(json_t *run)
 	return json_string_value(json_object_get(json_object_get(run, "exception"), "type"));
 }
 
-/* Runs step i's own code after its setup. Returns 1 (reported) when the step
- * declares raises= and the run did not raise exactly that, else 0; the run
- * (new reference) is left in *run either way. */
+/* Runs step i's own code after its setup and adds its figures to *u.
+ * Returns 1 (reported) when the step declares raises= and the run did not
+ * raise exactly that, else 0; the run (new reference) is left in *run
+ * either way. */
 static int run_step(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                    const struct lesson *l, size_t i, json_t **run)
+                    const struct lesson *l, size_t i, json_t **run, struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	*run = check_run_sync(pool, cfg, st->code, lessons_setup(course, l, i));
+	step_usage_add_run(u, *run);
 	const char *exc = exception_type(*run);
 	if (st->raises && (!exc || strcmp(exc, st->raises) != 0))
 		return disagree(l, st, "declared raises= but the run did not raise it", *run);
 	return 0;
 }
 
+/* A check of a predict or goal step, measured: the answer (new reference),
+ * its run's figures added to *u. */
+static json_t *check_measured(struct pool *pool, const struct lessons *course,
+                              const struct config *cfg, const struct check_request *req,
+                              int *status, struct step_usage *u)
+{
+	json_t *body = check_sync(pool, course, cfg, req, status);
+	step_usage_add_run(u, json_object_get(body, "run"));
+	return body;
+}
+
+/* The check_* functions below return 1 when the step disagrees (reported)
+ * and add the figures of every run they make to *u. */
+
 static int check_example(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                         const struct lesson *l, size_t i)
+                         const struct lesson *l, size_t i, struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	json_t *run;
-	int bad = run_step(pool, course, cfg, l, i, &run);
+	int bad = run_step(pool, course, cfg, l, i, &run, u);
 	const char *printed = json_string_value(json_object_get(run, "stdout"));
 	if (!bad && !st->raises && strcmp(status_of(run), "ok") != 0)
 		bad = disagree(l, st, "the example does not run cleanly", run);
@@ -66,11 +86,11 @@ static int check_example(struct pool *pool, const struct lessons *course, const 
 }
 
 static int check_predict(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                         const struct lesson *l, size_t i)
+                         const struct lesson *l, size_t i, struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	json_t *run;
-	int bad = run_step(pool, course, cfg, l, i, &run);
+	int bad = run_step(pool, course, cfg, l, i, &run, u);
 	if (!bad && !st->raises) {
 		if (exception_type(run))
 			bad = disagree(l, st, "the code raises, so there is no value to predict",
@@ -85,7 +105,7 @@ static int check_predict(struct pool *pool, const struct lessons *course, const 
 		return bad;
 	struct check_request req = {.lesson = l->id, .step = st->id, .answer = st->answer};
 	int status;
-	json_t *body = check_sync(pool, course, cfg, &req, &status);
+	json_t *body = check_measured(pool, course, cfg, &req, &status, u);
 	if (status != 200 || !json_is_true(json_object_get(body, "correct")))
 		bad = disagree(l, st, "the interpreter does not accept the declared answer", body);
 	json_decref(body);
@@ -93,12 +113,12 @@ static int check_predict(struct pool *pool, const struct lessons *course, const 
 }
 
 static int check_goal(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                      const struct lesson *l, size_t i)
+                      const struct lesson *l, size_t i, struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	struct check_request req = {.lesson = l->id, .step = st->id, .code = st->solution};
 	int status;
-	json_t *body = check_sync(pool, course, cfg, &req, &status);
+	json_t *body = check_measured(pool, course, cfg, &req, &status, u);
 	int bad = 0;
 	if (status != 200 || !json_is_true(json_object_get(body, "correct")))
 		bad = disagree(l, st, "the solution does not pass every check", body);
@@ -106,15 +126,52 @@ static int check_goal(struct pool *pool, const struct lessons *course, const str
 	if (bad)
 		return bad;
 	req.code = st->code;
-	body = check_sync(pool, course, cfg, &req, &status);
+	body = check_measured(pool, course, cfg, &req, &status, u);
 	if (status != 200 || json_is_true(json_object_get(body, "correct")))
 		bad = disagree(l, st, "the starter code already passes every check", body);
 	json_decref(body);
 	return bad;
 }
 
+/* "'plain class' at N = 1000000": which point p of a series is (into buf). */
+static void point_name(json_t *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "'%s' at N = %lld", json_string_value(json_object_get(p, "variant")),
+	         (long long)json_integer_value(json_object_get(p, "n")));
+}
+
+/* Names every point of an experiment's series that did not run or has no
+ * memory figure, on stderr. Returns how many there were. */
+static size_t name_failed_points(const struct lesson *l, const struct step *st, json_t *series)
+{
+	size_t failed = 0, k;
+	json_t *p;
+	json_array_foreach(series, k, p)
+	{
+		const char *status = json_string_value(json_object_get(p, "status"));
+		char what[64], name[160];
+		if (!status || strcmp(status, "ok") != 0)
+			snprintf(what, sizeof what, "did not run (status %s)",
+			         status ? status : "?");
+		else if (!json_is_integer(json_object_get(p, "peak_bytes")))
+			snprintf(what, sizeof what, "has no memory figure");
+		else
+			continue;
+		point_name(p, name, sizeof name);
+		fprintf(stderr, "%s:%d: experiment step '%s': point %s %s\n", l->file, st->line,
+		        st->id, name, what);
+		failed++;
+	}
+	return failed;
+}
+
+/* Checks an experiment: every point must run and be measured, each within
+ * half of the experiment limits. Prints the step's line (its worst point:
+ * the one nearest to a limit) and one line per point; *u gets the worst
+ * point's figures. */
 static int check_experiment(struct pool *pool, const struct lessons *course,
-                            const struct config *cfg, const struct lesson *l, size_t i)
+                            const struct config *cfg, const struct lesson *l, size_t i,
+                            struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	struct check_request req = {.lesson = l->id, .step = st->id};
@@ -122,35 +179,132 @@ static int check_experiment(struct pool *pool, const struct lessons *course,
 	json_t *body = check_sync(pool, course, cfg, &req, &status);
 	json_t *series = json_object_get(body, "series");
 	int bad = 0;
-	if (status != 200 || !json_is_true(json_object_get(body, "correct")))
-		bad = disagree(l, st, "some points did not run", body);
+	if (status != 200)
+		bad = disagree(l, st, "the experiment could not run", body);
+	else if (name_failed_points(l, st, series) ||
+	         !json_is_true(json_object_get(body, "correct")))
+		bad = disagree(l, st, "some points did not run", json_object_get(body, "run"));
 	else if (json_array_size(series) != st->variants.len * st->nsizes)
 		bad = disagree(l, st, "the series is incomplete", body);
+	if (bad) {
+		json_decref(body);
+		return bad;
+	}
+	struct step_limits lim = step_limits_of(cfg, true);
+	char text[400], why[400], name[160];
+	size_t k, worst = 0;
+	json_t *p;
+	json_array_foreach(series, k, p)
+	{
+		struct step_usage one = step_usage_none();
+		step_usage_add_point(&one, p);
+		if (k == 0 || step_usage_share(&one, &lim) > step_usage_share(u, &lim)) {
+			*u = one;
+			worst = k;
+		}
+	}
+	step_usage_text(u, &lim, text, sizeof text);
+	point_name(json_array_get(series, worst), name, sizeof name);
+	printf("%s:%d experiment %s, %zu points, worst %s: %s\n", l->file, st->line, st->id,
+	       json_array_size(series), name, text);
+	json_array_foreach(series, k, p)
+	{
+		struct step_usage one = step_usage_none();
+		step_usage_add_point(&one, p);
+		step_usage_text(&one, NULL, text, sizeof text);
+		point_name(p, name, sizeof name);
+		printf("  %s: %s\n", name, text);
+		if (!bad && step_usage_too_close(&one, &lim, why, sizeof why)) {
+			fprintf(stderr,
+			        "%s:%d: experiment step '%s': too close to the limit: it will fail "
+			        "on a slower machine: point %s used %s\n",
+			        l->file, st->line, st->id, name, why);
+			bad = 1;
+		}
+	}
 	json_decref(body);
 	return bad;
 }
 
+/* The heaviest steps by CPU time, experiments apart, heaviest first. */
+#define HEAVIEST 5
+struct heavy {
+	const struct lesson *lesson;
+	const struct step *step;
+	struct step_usage use;
+};
+
+/* Keeps step st among the HEAVIEST in top[] (*n of them so far). */
+static void keep_heavy(struct heavy *top, size_t *n, const struct lesson *l, const struct step *st,
+                       const struct step_usage *u)
+{
+	size_t at = *n;
+	while (at > 0 && top[at - 1].use.cpu_ms < u->cpu_ms)
+		at--;
+	if (at >= HEAVIEST)
+		return;
+	size_t last = *n < HEAVIEST ? *n : HEAVIEST - 1;
+	memmove(&top[at + 1], &top[at], (last - at) * sizeof *top);
+	top[at] = (struct heavy){l, st, *u};
+	if (*n < HEAVIEST)
+		(*n)++;
+}
+
+/* Checks one non-experiment step, prints its line, and judges its margin.
+ * Returns 1 when it disagrees or is too close to a limit (reported). */
+static int check_step(struct pool *pool, const struct lessons *course, const struct config *cfg,
+                      const struct lesson *l, size_t i, struct step_usage *u)
+{
+	const struct step *st = &l->steps[i];
+	int bad = 0;
+	switch (st->kind) {
+	case STEP_EXAMPLE: bad = check_example(pool, course, cfg, l, i, u); break;
+	case STEP_PREDICT: bad = check_predict(pool, course, cfg, l, i, u); break;
+	case STEP_GOAL: bad = check_goal(pool, course, cfg, l, i, u); break;
+	case STEP_EXPERIMENT: return check_experiment(pool, course, cfg, l, i, u);
+	}
+	if (bad)
+		return bad;
+	struct step_limits lim = step_limits_of(cfg, false);
+	char text[400], why[400];
+	step_usage_text(u, &lim, text, sizeof text);
+	printf("%s:%d %s %s: %s\n", l->file, st->line, step_kind_name(st->kind), st->id, text);
+	if (step_usage_too_close(u, &lim, why, sizeof why)) {
+		fprintf(stderr,
+		        "%s:%d: %s step '%s': too close to the limit: it will fail on a slower "
+		        "machine: it used %s\n",
+		        l->file, st->line, step_kind_name(st->kind), st->id, why);
+		return 1;
+	}
+	return 0;
+}
+
 int checklessons_run(struct pool *pool, const struct lessons *course, const struct config *cfg)
 {
-	size_t steps = 0;
+	size_t steps = 0, nheavy = 0;
+	struct heavy top[HEAVIEST];
 	for (size_t k = 0; k < lessons_count(course); k++) {
 		const struct lesson *l = lessons_at(course, k);
 		for (size_t i = 0; i < l->nsteps; i++) {
-			int bad = 0;
-			switch (l->steps[i].kind) {
-			case STEP_EXAMPLE: bad = check_example(pool, course, cfg, l, i); break;
-			case STEP_PREDICT: bad = check_predict(pool, course, cfg, l, i); break;
-			case STEP_GOAL: bad = check_goal(pool, course, cfg, l, i); break;
-			case STEP_EXPERIMENT:
-				bad = check_experiment(pool, course, cfg, l, i);
-				break;
-			}
-			if (bad)
+			struct step_usage u = step_usage_none();
+			if (check_step(pool, course, cfg, l, i, &u))
 				return 1;
+			if (l->steps[i].kind != STEP_EXPERIMENT)
+				keep_heavy(top, &nheavy, l, &l->steps[i], &u);
 			steps++;
 		}
 	}
-	printf("check-lessons: %zu lessons, %zu steps agree with the interpreter\n",
+	printf("check-lessons: %zu lessons, %zu steps agree with the interpreter, each within "
+	       "half of its limits\n",
 	       lessons_count(course), steps);
+	if (nheavy)
+		printf("check-lessons: the %zu heaviest steps by CPU (experiments apart):\n",
+		       nheavy);
+	for (size_t h = 0; h < nheavy; h++) {
+		char text[400];
+		step_usage_text(&top[h].use, NULL, text, sizeof text);
+		printf("  %s:%d %s %s: %s\n", top[h].lesson->file, top[h].step->line,
+		       step_kind_name(top[h].step->kind), top[h].step->id, text);
+	}
 	return 0;
 }

@@ -5,6 +5,7 @@ The server loads tests/integration/lessons/ (a fixture course).
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -214,22 +215,124 @@ LESSON_HEAD = "---\nid: t\ntitle: T\norder: 1\nsummary: s\n---\n\n"
 class CheckLessons(unittest.TestCase):
     """lessond --check-lessons: the interpreter is the truth."""
 
-    def check_dir(self, directory):
+    def check_dir(self, directory, *args):
         return subprocess.run([BIN, "--check-lessons", "--log-level", "warn",
-                               "--lessons-dir", directory],
+                               "--lessons-dir", directory, *args],
                               capture_output=True, text=True, timeout=120)
 
-    def check_text(self, body):
+    def check_text(self, body, *args):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "01-t.md")
             with open(path, "w") as f:
                 f.write(LESSON_HEAD + body)
-            return path, self.check_dir(tmp)
+            return path, self.check_dir(tmp, *args)
 
     def test_fixture_course_agrees(self):
         out = self.check_dir(FIXTURES)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("1 lessons, 5 steps agree", out.stdout)
+
+    def test_each_step_is_reported_with_its_figures_and_limits(self):
+        out = self.check_dir(FIXTURES, "--cpu-seconds", "3", "--wall-ms", "6500",
+                             "--memory-bytes", str(200 << 20), "--experiment-cpu-seconds", "7",
+                             "--experiment-wall-ms", "15000",
+                             "--experiment-memory-bytes", str(300 << 20))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        fig = r"cpu \d+ ms, wall \d+ ms, peak \d+(\.\d)? (bytes|KiB|MiB)"
+        limited = (r"cpu \d+ ms \(limit 3 s\), wall \d+ ms \(limit 6500 ms\), "
+                   r"peak \d+(\.\d)? (bytes|KiB|MiB) \(limit 200 MiB\)")
+        path = os.path.join(FIXTURES, "10-points.md")
+        for line, kind, step in ((11, "example", "define"), (22, "predict", "has-dict"),
+                                 (30, "predict", "assign-z"), (34, "goal", "slot-it")):
+            self.assertRegex(out.stdout, rf"(?m)^{path}:{line} {kind} {step}: {limited}$")
+        self.assertRegex(out.stdout, rf"(?m)^{path}:\d+ experiment scale, 4 points, worst "
+                         r"'\w+' at N = \d+: cpu \d+ ms \(limit 7 s\), wall \d+ ms "
+                         r"\(limit 15 s\), peak [\d.]+ (bytes|KiB|MiB) \(limit 300 MiB\)$")
+        for variant in ("plain", "slots"):
+            for n in (100, 1000):
+                self.assertRegex(out.stdout, rf"(?m)^  '{variant}' at N = {n}: {fig}$")
+        top = out.stdout.split("the 4 heaviest steps by CPU (experiments apart):\n", 1)
+        self.assertEqual(len(top), 2, out.stdout)
+        self.assertEqual(len(re.findall(rf"(?m)^  {path}:\d+ \w+ [\w-]+: {fig}$", top[1])), 4)
+
+    def test_a_step_that_measures_itself_has_no_peak(self):
+        _, out = self.check_text("```python example id=own\nimport tracemalloc\n"
+                                 "tracemalloc.start()\nx = [1] * 10\n```\n")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertRegex(out.stdout, r"example own: cpu \d+ ms \(limit \d+ s\), "
+                         r"wall \d+ ms \(limit \d+ s\), peak n/a\n")
+
+    def test_step_past_half_the_cpu_limit_fails(self):
+        burn = ("import time\nt = time.process_time()\n"
+                "while time.process_time() - t < 0.6:\n    pass\n")
+        path, out = self.check_text("```python example id=burn\n" + burn + "```\n",
+                                    "--cpu-seconds", "1")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, re.escape(path) + r":8: example step 'burn': too close to "
+                         r"the limit: it will fail on a slower machine: it used \d+ ms of CPU, "
+                         r"more than half of the 1 s limit \(--cpu-seconds\)")
+        _, out = self.check_text("```python example id=burn\n" + burn + "```\n",
+                                 "--cpu-seconds", "2")
+        self.assertEqual(out.returncode, 0, out.stderr)  # 0.6 s of 2 s is fine
+
+    def test_cpu_of_the_whole_child_counts(self):
+        # A goal's hidden check runs after the snippet's own time.cpu_ms is
+        # taken; RLIMIT_CPU counts it all, and so does the margin.
+        _, out = self.check_text(
+            "```python goal id=g\nx = 1\n```\n\n```python check\n"
+            "import time\nt = time.process_time()\n"
+            "while time.process_time() - t < 0.6:\n    pass\nx == 2\n```\n\n"
+            "```python solution\nx = 2\n```\n", "--cpu-seconds", "1")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, r"goal step 'g': too close to the limit: it will fail on a "
+                         r"slower machine: it used \d+ ms of CPU, more than half of the 1 s limit")
+
+    def test_step_past_half_the_wall_limit_fails(self):
+        _, out = self.check_text("```python example id=nap\nimport time\ntime.sleep(0.5)\n```\n",
+                                 "--wall-ms", "800")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, r"too close to the limit: it will fail on a slower machine: "
+                         r"it used \d+ ms of wall time, more than half of the 800 ms limit "
+                         r"\(--wall-ms\)")
+
+    def test_step_past_half_the_memory_limit_fails(self):
+        _, out = self.check_text("```python predict id=big answer=\"314572800\"\n"
+                                 "data = bytearray(300 << 20)\nlen(data)\n```\n",
+                                 "--memory-bytes", str(512 << 20))
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, r"predict step 'big': too close to the limit: it will fail "
+                         r"on a slower machine: it used a peak of 300\.0 MiB, more than half of "
+                         r"the 512 MiB limit \(--memory-bytes\)")
+
+    def test_experiment_point_past_half_its_limit_fails_and_is_named(self):
+        body = ("```python experiment id=grow sizes=\"10,1000\"\nitems = [Thing(i) for i in range(N)]\n"
+                "```\n\n```python variant name=\"quick\"\nclass Thing:\n"
+                "    def __init__(self, v):\n        self.v = v\n```\n\n"
+                "```python variant name=\"slow\"\nimport time\nclass Thing:\n"
+                "    def __init__(self, v):\n        t = time.process_time()\n"
+                "        while v == 999 and time.process_time() - t < 0.6:\n            pass\n```\n")
+        _, out = self.check_text(body, "--experiment-cpu-seconds", "1")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, r"experiment step 'grow': too close to the limit: it will "
+                         r"fail on a slower machine: point 'slow' at N = 1000 used \d+ ms of CPU, "
+                         r"more than half of the 1 s limit \(--experiment-cpu-seconds\)")
+        self.assertEqual(out.stderr.count("too close"), 1, out.stderr)
+        # Points run under the experiment limits, not the ordinary ones.
+        _, out = self.check_text(body, "--cpu-seconds", "1", "--experiment-cpu-seconds", "4")
+        self.assertEqual(out.returncode, 0, out.stderr)
+
+    def test_experiment_with_a_failing_point_names_it(self):
+        _, out = self.check_text(
+            "```python experiment id=grow sizes=\"10,1000\"\nitems = [Thing(i) for i in range(N)]\n"
+            "```\n\n```python variant name=\"sturdy\"\nclass Thing:\n"
+            "    def __init__(self, v):\n        self.v = v\n```\n\n"
+            "```python variant name=\"fragile\"\nclass Thing:\n"
+            "    def __init__(self, v):\n        if v == 500:\n            raise ValueError(v)\n```\n")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("experiment step 'grow': point 'fragile' at N = 1000 did not run "
+                      "(status error)", out.stderr)
+        self.assertEqual(out.stderr.count("' at N = "), 1, out.stderr)
+        self.assertIn("some points did not run", out.stderr)
 
     def test_wrong_declared_answer(self):
         path, out = self.check_text("```python predict id=p answer=\"3\"\n1 + 1\n```\n")
