@@ -45,6 +45,8 @@ PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
 	server/lesson/pyexpr.c server/api/learner.c \
 	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c
+# The class modules' pure half: join codes, CSV cells, a step's state, teacher auth.
+PURE_SRC += server/classes/joincode.c
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
