@@ -47,7 +47,7 @@ PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c
 # The class modules' pure half: join codes, CSV cells, a step's state, teacher auth.
 PURE_SRC += server/classes/joincode.c server/classes/csvcell.c server/classes/stepstate.c \
-	server/classes/teachauth.c
+	server/classes/teachauth.c server/classes/tokenfile.c
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
