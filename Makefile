@@ -4,11 +4,11 @@
 CC ?= cc
 SANITIZER ?=
 BUILD := build$(if $(SANITIZER),/$(SANITIZER),)
-PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html
+PKGS := libmicrohttpd jansson libseccomp python3-embed md4c-html sqlite3
 # Debian packages: what building and running need, and what the tests add
 # (cmocka, the hostile suite's namespaces, Chromium for the browser tests).
 DEB_RUN := build-essential pkg-config libmicrohttpd-dev libjansson-dev libseccomp-dev \
-	python3-dev python3.11 libmd4c-dev libmd4c-html0-dev
+	python3-dev python3.11 libmd4c-dev libmd4c-html0-dev libsqlite3-dev
 DEB_TEST := $(DEB_RUN) libcmocka-dev clang-format curl util-linux uidmap chromium python3-brotli
 PY := /usr/bin/python3
 
@@ -83,6 +83,8 @@ API_TEST_SRC := server/api/api.c server/api/check.c server/lesson/lessons.c \
 	server/http/http.c $(wildcard server/pool/*.c server/sandbox/*.c)
 $(BUILD)/tests/test_api: $(API_TEST_SRC:%.c=$(BUILD)/%.o)
 TEST_LDFLAGS_api := -Wl,--wrap=calloc,--wrap=pthread_mutex_init,--wrap=pthread_mutex_destroy
+# test_store drives the SQLite store (store_sqlite.c) in a directory under /tmp.
+$(BUILD)/tests/test_store: $(BUILD)/server/store/store_sqlite.o
 # test_lessons fails allocations one by one while loading a course.
 $(BUILD)/tests/test_lessons: $(BUILD)/server/lesson/lessons.o
 TEST_LDFLAGS_lessons := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
