@@ -65,7 +65,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # embedded interpreter imports; the others are what `ldd lessond` lists.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libjansson4 libpython3.11 libseccomp2 libmd4c-html0 \
+      libmicrohttpd12 libjansson4 libpython3.11 libseccomp2 libmd4c-html0 libsqlite3-0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
       /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \

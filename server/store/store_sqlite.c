@@ -807,9 +807,11 @@ enum store_status store_record(struct store *st, const struct store_event *ev, s
 	j->done = done;
 	j->arg = arg;
 	pthread_mutex_lock(&st->lock);
-	enum store_status status = st->closing         ? STORE_ECLOSED
-	                           : queue_full(st, j) ? STORE_EFULL
-	                                               : STORE_OK;
+	enum store_status status = STORE_OK;
+	if (st->closing)
+		status = STORE_ECLOSED;
+	else if (queue_full(st, j))
+		status = STORE_EFULL;
 	if (status == STORE_OK)
 		enqueue(st, j);
 	else
