@@ -218,27 +218,44 @@ void memtable_grant_reserve(void)
 	reserved = true;
 }
 
-/* Forgets the record at ptr, if any; returns whether there was one. */
-static bool forget(uintptr_t ptr)
+/* Where ptr's record lives: its shadow entry (NULL when it has none) and,
+ * for a record in the side table, its slot. */
+struct place {
+	uint16_t *entry;
+	size_t slot; /* SIZE_MAX: not in the side table */
+};
+
+/* Finds ptr's record. Returns true with *at, *size and *in_measurement
+ * filled, or false when ptr has no record. */
+static bool locate(uintptr_t ptr, struct place *at, uint64_t *size, bool *in_measurement)
 {
-	uint16_t *e = on_grid(ptr) ? shadow(ptr, false) : NULL;
-	if (e && (*e & CODE_MASK) != CODE_SIDE) {
-		if (!(*e & CODE_MASK))
-			return false;
-		count_out((uint64_t)(*e & CODE_MASK) - 1, *e & MEASURED);
-		*e = 0;
-		return true;
+	*at = (struct place){on_grid(ptr) ? shadow(ptr, false) : NULL, SIZE_MAX};
+	uint16_t code = at->entry ? *at->entry & CODE_MASK : 0;
+	if (at->entry && code != CODE_SIDE) {
+		*size = (uint64_t)code - 1;
+		*in_measurement = *at->entry & MEASURED;
+		return code != 0;
 	}
-	if ((on_grid(ptr) && !e) || !side_cap)
+	if ((on_grid(ptr) && !at->entry) || !side_cap)
 		return false;
-	size_t i = side_find(ptr);
-	if (!side[i].key)
-		return false;
-	count_out(side[i].val & ~SIDE_MEASURED, side[i].val & SIDE_MEASURED);
-	side_delete(i);
-	if (e)
-		*e = 0;
-	return true;
+	at->slot = side_find(ptr);
+	*size = side[at->slot].val & ~SIDE_MEASURED;
+	*in_measurement = side[at->slot].val & SIDE_MEASURED;
+	return side[at->slot].key != 0;
+}
+
+void memtable_remove(uintptr_t ptr)
+{
+	struct place at;
+	uint64_t size;
+	bool in_measurement;
+	if (!locate(ptr, &at, &size, &in_measurement))
+		return;
+	count_out(size, in_measurement);
+	if (at.slot != SIZE_MAX)
+		side_delete(at.slot);
+	if (at.entry)
+		*at.entry = 0;
 }
 
 int memtable_add(uintptr_t ptr, size_t size)
@@ -250,9 +267,9 @@ int memtable_add(uintptr_t ptr, size_t size)
 		if (!(e = shadow(ptr, true)))
 			return -1;
 		if (*e)
-			forget(ptr); /* a block resized in place replaces its own record */
+			memtable_remove(ptr); /* resized in place: the new record replaces it */
 	} else {
-		forget(ptr);
+		memtable_remove(ptr);
 	}
 	if (e && size <= INLINE_MAX) {
 		*e = (uint16_t)((size + 1) | (flag ? MEASURED : 0));
@@ -271,18 +288,10 @@ int memtable_add(uintptr_t ptr, size_t size)
 
 int64_t memtable_size(uintptr_t ptr)
 {
-	uint16_t *e = on_grid(ptr) ? shadow(ptr, false) : NULL;
-	if (e && (*e & CODE_MASK) != CODE_SIDE)
-		return (*e & CODE_MASK) ? (int64_t)(*e & CODE_MASK) - 1 : -1;
-	if ((on_grid(ptr) && !e) || !side_cap)
-		return -1;
-	size_t i = side_find(ptr);
-	return side[i].key ? (int64_t)(side[i].val & ~SIDE_MEASURED) : -1;
-}
-
-void memtable_remove(uintptr_t ptr)
-{
-	forget(ptr);
+	struct place at;
+	uint64_t size;
+	bool in_measurement;
+	return locate(ptr, &at, &size, &in_measurement) ? (int64_t)size : -1;
 }
 
 void memtable_measure_start(void)
