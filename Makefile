@@ -56,6 +56,20 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps server-deps ui-deps test-deps run test unit integration hostile check-lessons check-style format bench clean ui e2e
 
+# Other CPythons beside the 3.11 lessond embeds (docs/ARCHITECTURE.md §9):
+# each in a Debian root file system of its own, build/pythons/<X.Y>/root,
+# outside $(BUILD) (sanitizer builds serve 3.11 alone). `make python313`
+# prepares Debian 13's 3.13 as root with debootstrap, or prints the exact
+# commands and fails; `make` and `make run` serve 3.11 alone without it.
+PYTHONS_DIR := build/pythons
+PY313 := $(PYTHONS_DIR)/3.13
+PY313_TREE := $(PY313)/root
+PY313_SUITE := trixie
+# What the standalone interpreter (tests), the embedded one and the
+# zygote's build (headers, crt files, libc, libseccomp) need.
+PY313_PKGS := python3.13 libpython3.13 libpython3.13-dev libc6-dev libseccomp-dev
+.PHONY: python313
+
 all: $(BUILD)/lessond ui
 
 $(BUILD)/lessond: $(SERVER_OBJ)
@@ -152,8 +166,15 @@ server-deps:
 ui-deps:
 	$(call install_missing,,$$($(NODE_OK) || echo nodejs npm))
 
+# Prepares 3.13 too when it can (as root, with the archive); when it cannot,
+# the 3.13 tests say why they are skipped (CI runs `make python313` itself).
 test-deps: ui-deps
 	$(call install_missing,$(DEB_TEST))
+	@$(MAKE) --no-print-directory python313 || \
+	  echo "make test-deps: Python 3.13 is not prepared (see above): its tests will be skipped" >&2
+
+python313:
+	@pythons/tree.sh $(PY313_SUITE) $(PY313_TREE) $(PY313_PKGS)
 
 run: deps
 	$(MAKE) all
