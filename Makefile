@@ -34,7 +34,8 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-SERVER_SRC := $(wildcard server/*.c server/*/*.c)
+# zygote_bin.c is the main() of another Python's zygote (PY313_ZYGOTE below).
+SERVER_SRC := $(filter-out server/zygote/zygote_bin.c,$(wildcard server/*.c server/*/*.c))
 SERVER_HDR := $(wildcard server/*/*.h)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 # The modules unit tests link: no Python, no sockets, no zygote.
@@ -70,12 +71,14 @@ PY313_SUITE := trixie
 PY313_PKGS := python3.13 libpython3.13 libpython3.13-dev libc6-dev libseccomp-dev
 .PHONY: python313
 
-all: $(BUILD)/lessond ui
+# The 3.13 zygote is built when its tree is prepared (make python313), in
+# plain builds only: a sanitizer's runtime would come from this machine.
+all: $(BUILD)/lessond ui $(if $(SANITIZER),,$(if $(wildcard $(PY313_TREE)/.lessond-tree),$(PY313_ZYGOTE)))
 
 $(BUILD)/lessond: $(SERVER_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
 
-$(BUILD)/gen/runner_py.h: server/zygote/runner.py
+%/gen/runner_py.h: server/zygote/runner.py
 	@mkdir -p $(@D)
 	{ echo 'static const unsigned char runner_py[] = {'; \
 	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
@@ -175,6 +178,40 @@ test-deps: ui-deps
 
 python313:
 	@pythons/tree.sh $(PY313_SUITE) $(PY313_TREE) $(PY313_PKGS)
+	@$(MAKE) --no-print-directory $(PY313_ZYGOTE)
+
+# The 3.13 zygote: the zygote's sources alone (the server never loads
+# Python), compiled by this machine's gcc with --sysroot=the tree, so every
+# header, crt file and library (libc, libpython3.13, libseccomp) is the
+# tree's; lessond starts it through the tree's own dynamic loader. Non-PIE,
+# like Debian's python3.13. Its objects and runner_py.h live beside it.
+PY313_ZYGOTE := $(PY313)/zygote
+ZYGOTE_SRC := $(wildcard server/zygote/*.c server/sandbox/*.c) server/common/config.c \
+	server/common/io.c server/common/log.c
+PY313_OBJ := $(ZYGOTE_SRC:%.c=$(PY313)/obj/%.o)
+MULTIARCH := $(shell $(CC) -dumpmachine)
+PY313_PC = PKG_CONFIG_SYSROOT_DIR=$(abspath $(PY313_TREE)) \
+	PKG_CONFIG_LIBDIR=$(abspath $(PY313_TREE))/usr/lib/$(MULTIARCH)/pkgconfig pkg-config
+PY313_CFLAGS = --sysroot=$(abspath $(PY313_TREE)) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -pthread -Iserver \
+	-I$(PY313)/gen $(shell $(PY313_PC) --cflags python-3.13-embed libseccomp)
+
+# -B: the crt files too come from the tree, not from beside this gcc. The
+# linker's trace proves it: every input is the tree's, ours, or gcc's own
+# runtime (crtbegin.o, libgcc); anything else fails the build.
+PY313_GCC_DIR = $(dir $(shell $(CC) -print-libgcc-file-name))
+$(PY313_ZYGOTE): $(PY313_OBJ)
+	$(CC) --sysroot=$(abspath $(PY313_TREE)) -B$(abspath $(PY313_TREE))/usr/lib/$(MULTIARCH)/ -no-pie \
+		-pthread -Wl,--trace -o $@ $^ $(shell $(PY313_PC) --libs python-3.13-embed libseccomp) \
+		> $@.inputs
+	@if grep -v -e '^$(abspath $(PY313_TREE))/' -e '^$(PY313)/obj/' -e '^$(PY313_GCC_DIR)' \
+	  $@.inputs; then echo "$@: linked a file from outside $(PY313_TREE) (above)" >&2; \
+	  rm -f $@; exit 1; fi
+
+$(PY313)/obj/server/zygote/pyrun.o: $(PY313)/gen/runner_py.h
+
+$(PY313)/obj/%.o: %.c $(SERVER_HDR) $(PY313_TREE)/.lessond-tree
+	@mkdir -p $(@D)
+	$(CC) $(PY313_CFLAGS) -c -o $@ $<
 
 run: deps
 	$(MAKE) all
@@ -248,7 +285,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SERVER_HDR)
 test: test-deps
 	$(MAKE) all unit integration check-lessons hostile e2e
 
-STYLE_SRC = $(SERVER_SRC) $(SERVER_HDR) $(UNIT_SRC) \
+STYLE_SRC = $(SERVER_SRC) server/zygote/zygote_bin.c $(SERVER_HDR) $(UNIT_SRC) \
 	$(wildcard bench/*.c tests/fuzz/*.c tests/integration/*.c)
 
 check-style:

@@ -180,22 +180,10 @@ static int backup_mode(const struct config *cfg)
 	return 0;
 }
 
-/* Zygote mode: `lessond --zygote [limits...]`, socket on fd 3. */
-static int zygote_mode(int argc, char **argv)
-{
-	struct config cfg;
-	char err[256];
-	if (config_parse(&cfg, argc - 1, argv + 1, NULL, err, sizeof err) != CONFIG_OK) {
-		fprintf(stderr, "lessond --zygote: %s\n", err);
-		return 2;
-	}
-	zygote_main(3, &cfg);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--zygote") == 0)
-		return zygote_mode(argc, argv);
+		return zygote_command(argc, argv);
 	bool check_only = argc > 1 && strcmp(argv[1], "--check-lessons") == 0;
 	if (check_only) {
 		argv[1] = argv[0];

@@ -119,7 +119,7 @@ close_fds:
 		close(saved2);
 }
 
-int pyrun_init(struct pyrun_info *info)
+int pyrun_init(struct pyrun_info *info, const char *home)
 {
 	if (memcount_register() < 0) {
 		log_error("cannot register the memory instrument");
@@ -130,7 +130,10 @@ int pyrun_init(struct pyrun_info *info)
 	config.site_import = 0;
 	config.install_signal_handlers = 0;
 	config.write_bytecode = 0;
-	PyStatus status = Py_InitializeFromConfig(&config);
+	PyStatus status =
+	    home ? PyConfig_SetBytesString(&config, &config.home, home) : PyStatus_Ok();
+	if (!PyStatus_Exception(status))
+		status = Py_InitializeFromConfig(&config);
 	PyConfig_Clear(&config);
 	if (PyStatus_Exception(status)) {
 		log_error("cannot initialise Python: %s", status.err_msg ? status.err_msg : "?");

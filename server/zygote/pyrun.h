@@ -16,8 +16,11 @@ struct pyrun_info {
 
 /* Initialises CPython with an isolated config, imports the runner and the
  * preloaded modules, runs a warm-up, and freezes the heap (gc.freeze).
- * Fills *info. Returns 0, or -1 with a logged reason. Call once, in the zygote. */
-int pyrun_init(struct pyrun_info *info);
+ * `home` (may be NULL) is the interpreter's prefix when it is not where the
+ * library was built to look: a Debian tree's usr/, whose lib/python3.X the
+ * standard library then comes from. Fills *info. Returns 0, or -1 with a
+ * logged reason. Call once, in the zygote. */
+int pyrun_init(struct pyrun_info *info, const char *home);
 
 /* fork() done the CPython way (PyOS_BeforeFork / AfterFork_*). Returns like fork. */
 pid_t pyrun_fork(void);

@@ -656,10 +656,17 @@ def warmup():
 
 def read_only_paths():
     """Directories a child may read: the standard library, its extension
-    modules, and the shared libraries those link against."""
+    modules, and the shared libraries those link against. An interpreter
+    whose home is a Debian tree (pyrun_init's home) finds its stdlib there,
+    but sysconfig names LIBDIR as it was built, under /usr: it is moved under
+    the tree's prefix too, so a child reads the tree's libraries, never this
+    machine's."""
     import sysconfig
     paths = [p for p in sys.path if os.path.isdir(p)]
     libdir = sysconfig.get_config_var("LIBDIR")
+    built = sysconfig.get_config_var("prefix")
+    if libdir and built and sys.prefix != built and libdir.startswith(built + "/"):
+        libdir = sys.prefix + libdir[len(built):]
     if libdir and os.path.isdir(libdir) and libdir not in paths:
         paths.append(libdir)
     return paths

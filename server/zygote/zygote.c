@@ -236,7 +236,7 @@ static void reap_children(int sock)
 	}
 }
 
-void zygote_main(int sock, const struct config *cfg)
+void zygote_main(int sock, const struct config *cfg, const char *python_home)
 {
 	log_set_role("zygote");
 	log_threshold = cfg->log_level;
@@ -252,12 +252,14 @@ void zygote_main(int sock, const struct config *cfg)
 	heap_max = (uint64_t)cfg->memory_bytes;
 	struct pyrun_info info;
 	memset(&info, 0, sizeof info);
-	if (pyrun_init(&info) < 0) {
+	if (pyrun_init(&info, python_home) < 0) {
 		struct zmsg fail = {.type = ZMSG_HELLO, .count = -1};
 		snprintf(fail.text, sizeof fail.text, "cannot initialise Python");
 		zmsg_send(sock, &fail, NULL, 0, 0);
 		_exit(2);
 	}
+	for (int i = 0; i < info.npaths; i++)
+		log_debug("read-only for children: %s", info.paths[i]);
 	struct sandbox_limits limits = {.cpu_seconds = cfg->cpu_seconds,
 	                                .address_space_bytes =
 	                                    config_address_space(cfg->memory_bytes),
@@ -309,4 +311,23 @@ void zygote_main(int sock, const struct config *cfg)
 			_exit(0);
 		}
 	}
+}
+
+int zygote_command(int argc, char **argv)
+{
+	static const char home_flag[] = "--python-home=";
+	const char *home = NULL;
+	if (argc > 2 && strncmp(argv[2], home_flag, sizeof home_flag - 1) == 0) {
+		home = argv[2] + sizeof home_flag - 1;
+		argv[2] = argv[1]; /* config_parse skips argv[0]: drop the flag */
+		argc--;
+		argv++;
+	}
+	struct config cfg;
+	char err[256];
+	if (config_parse(&cfg, argc - 1, argv + 1, NULL, err, sizeof err) != CONFIG_OK) {
+		fprintf(stderr, "lessond --zygote: %s\n", err);
+		return 2;
+	}
+	zygote_main(3, &cfg, home);
 }
