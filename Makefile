@@ -41,7 +41,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 # The modules unit tests link: no Python, no sockets, no zygote.
 PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/common/io.c server/common/log.c server/common/utf8.c \
-	server/pool/fairq.c \
+	server/pool/fairq.c server/pool/pythons.c \
 	server/api/request.c server/api/result.c server/http/static.c server/http/urlpath.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
 	server/lesson/pyexpr.c server/api/learner.c \

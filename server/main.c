@@ -1,6 +1,7 @@
-/* main.c: lessond's entry point. Parses the configuration, starts the
- * runner pool (which starts the zygote) and the HTTP server, and shuts down
- * cleanly on SIGTERM or SIGINT. With --zygote it becomes the zygote. */
+/* main.c: lessond's entry point. Parses the configuration, starts one
+ * runner pool per Python it serves (each starts its zygote) and the HTTP
+ * server, and shuts down cleanly on SIGTERM or SIGINT. With --zygote it
+ * becomes the zygote of the Python it links. */
 #include "api/api.h"
 #include "api/classes.h"
 #include "api/routes.h"
@@ -15,10 +16,13 @@
 #include "lesson/lessons.h"
 #include "common/log.h"
 #include "pool/pool.h"
+#include "pool/pythons.h"
 #include "http/static.h"
+#include "zygote/pyrun.h"
 #include "zygote/zygote.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -180,6 +184,62 @@ static int backup_mode(const struct config *cfg)
 	return 0;
 }
 
+/* The Pythons this server runs and their pools; main owns both. */
+struct runners {
+	struct python pythons[PYTHONS_MAX];
+	struct python_pool pools[PYTHONS_MAX];
+	size_t n;
+};
+
+/* Stops every pool start_runners started. */
+static void stop_runners(struct runners *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		pool_stop(r->pools[i].pool);
+	r->n = 0;
+}
+
+/* Chooses the Pythons (--pythons, else every one installed: pythons.h)
+ * and starts a pool for each. A Python chosen by default whose zygote
+ * cannot start is left out, loudly; lessond's own, or one --pythons names,
+ * stops the server. Returns 0, or -1 with err filled and nothing running. */
+static int start_runners(const struct config *cfg, const char *exe, struct runners *r, char *err,
+                         size_t errlen)
+{
+	char dir[PATH_MAX + 16], own[16], exe_copy[PATH_MAX];
+	snprintf(exe_copy, sizeof exe_copy, "%s", exe);
+	if (*cfg->pythons_dir)
+		snprintf(dir, sizeof dir, "%s", cfg->pythons_dir);
+	else
+		snprintf(dir, sizeof dir, "%s/pythons", dirname(exe_copy));
+	int major = 0, minor = 0;
+	sscanf(pyrun_linked_version(), "%d.%d", &major, &minor);
+	snprintf(own, sizeof own, "%d.%d", major, minor);
+	r->n = 0;
+	int n = pythons_choose(cfg->pythons, own, exe, dir, r->pythons, err, errlen);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const struct python *py = &r->pythons[i];
+		struct pool *pool = pool_start(cfg, py, err, errlen);
+		if (!pool && (*cfg->pythons || !*py->tree)) {
+			stop_runners(r);
+			return -1;
+		}
+		if (!pool) {
+			log_error("python %s is left out: %s", py->version, err);
+			continue;
+		}
+		r->pools[r->n++] = (struct python_pool){py->version, pool};
+	}
+	char names[128] = "";
+	for (size_t i = 0; i < r->n; i++)
+		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+		         r->pools[i].version);
+	log_info("serving Python %s (the default: %s)", names, r->pools[r->n - 1].version);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--zygote") == 0)
@@ -194,7 +254,7 @@ int main(int argc, char **argv)
 	char err[512];
 	enum config_result cr = config_parse(&cfg, argc, argv, env_lookup, err, sizeof err);
 	if (cr == CONFIG_HELP) {
-		char usage[4096];
+		char usage[8192];
 		config_usage(usage, sizeof usage);
 		fputs(usage, stdout);
 		return 0;
@@ -228,30 +288,33 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("%zu lessons loaded from %s", lessons_count(course), cfg.lessons_dir);
-	struct pool *pool = pool_start(&cfg, exe, err, sizeof err);
-	if (!pool) {
+	struct runners runners;
+	if (start_runners(&cfg, exe, &runners, err, sizeof err) < 0) {
 		log_error("%s", err);
 		lessons_free(course);
 		return 1;
 	}
 	if (check_only) {
-		int rc = checklessons_run(pool, course, &cfg);
-		pool_stop(pool);
+		int rc = checklessons_run(runners.pools, runners.n, course, &cfg);
+		stop_runners(&runners);
 		lessons_free(course);
 		return rc;
 	}
 	struct records records;
 	if (open_records(&cfg, &records) != 0) {
-		pool_stop(pool);
+		stop_runners(&runners);
 		lessons_free(course);
 		return 1;
 	}
 	retain(&cfg, &records);
-	struct router router = {{&cfg, pool, course, records.classes}, cfg.static_dir};
+	struct router router = {{.cfg = &cfg, .lessons = course, .classes = records.classes},
+	                        cfg.static_dir};
+	memcpy(router.api.pythons, runners.pools, runners.n * sizeof *runners.pools);
+	router.api.npythons = runners.n;
 	struct http_server *srv = http_start(&cfg, route, &router, err, sizeof err);
 	if (!srv) {
 		log_error("%s", err);
-		pool_stop(pool);
+		stop_runners(&runners);
 		close_records(&records);
 		lessons_free(course);
 		return 1;
@@ -269,7 +332,7 @@ int main(int argc, char **argv)
 			retain(&cfg, &records);
 	log_info("signal %d: finishing in-flight runs, then stopping", sig);
 	http_quiesce(srv);
-	pool_stop(pool);
+	stop_runners(&runners);
 	http_stop(srv, 2000);
 	/* Every answer is out: what is queued is written, then the file closes. */
 	close_records(&records);

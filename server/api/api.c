@@ -80,6 +80,34 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 	return NULL;
 }
 
+/* The default Python's pool (the newest one's), or NULL without any. */
+static struct pool *default_pool(const struct api *api)
+{
+	return api->npythons ? api->pythons[api->npythons - 1].pool : NULL;
+}
+
+/* The pool of the Python a request asks for: `asked` ("3.13"; NULL or ""
+ * for the default, the newest). Returns 0 with *out (NULL when the API has
+ * no pool: the submission then answers 503 "no runner"), or 400 with err
+ * naming the Pythons this server runs. */
+static int pick_python(const struct api *api, const char *asked, struct pool **out, char *err,
+                       size_t errlen)
+{
+	*out = default_pool(api);
+	if (!asked || !*asked || !api->npythons)
+		return 0;
+	for (size_t i = 0; i < api->npythons; i++)
+		if (strcmp(api->pythons[i].version, asked) == 0) {
+			*out = api->pythons[i].pool;
+			return 0;
+		}
+	int n = snprintf(err, errlen, "there is no Python '%.32s' here; this server runs", asked);
+	for (size_t i = 0; i < api->npythons && n > 0 && (size_t)n < errlen; i++)
+		n += snprintf(err + n, errlen - (size_t)n, "%s %s", i ? "," : "",
+		              api->pythons[i].version);
+	return 400;
+}
+
 /* What a run callback needs: where to answer and how to word limits. */
 struct run_call {
 	struct http_exchange *ex;
@@ -118,6 +146,12 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		api_error(resp, status, err);
 		return HANDLER_DONE;
 	}
+	struct pool *pool;
+	if ((status = pick_python(api, run.python, &pool, err, sizeof err)) != 0) {
+		run_request_free(&run);
+		api_error(resp, status, err);
+		return HANDLER_DONE;
+	}
 	struct run_call *call = calloc(1, sizeof *call);
 	if (!call) {
 		run_request_free(&run);
@@ -125,7 +159,7 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		return HANDLER_DONE;
 	}
 	struct pool_stats st;
-	pool_stats(api->pool, &st);
+	pool_stats(pool, &st);
 	call->ex = ex;
 	call->ctx = (struct result_context){api->cfg->cpu_seconds, api->cfg->wall_ms,
 	                                    api->cfg->memory_bytes, api->cfg->output_bytes, NULL};
@@ -154,7 +188,7 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		call->ticket = classes_ticket_new(api->classes, req->learner, run.lesson, run.step,
 		                                  NULL, run.code);
 	}
-	enum pool_submit_result rc = pool_submit(api->pool, &in, run_done, call);
+	enum pool_submit_result rc = pool_submit(pool, &in, run_done, call);
 	run_request_free(&run);
 	if (rc == POOL_QUEUED)
 		return HANDLER_PENDING;
@@ -180,7 +214,55 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 	return HANDLER_DONE;
 }
 
-/* GET /api/health: Python version, sandbox layers, pool state and limits. */
+/* The sandbox part of a Python's health: its layers as the zygote
+ * probed them (a new reference, NULL when out of memory). */
+static json_t *sandbox_json(const struct api *api, const struct pool_stats *st)
+{
+	json_t *layers = json_object();
+	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1)
+		json_object_set_new(layers, sandbox_layer_name(bit),
+		                    json_string(st->layers & bit ? "active" : "unavailable"));
+	return json_pack("{s:o, s:b, s:b, s:i}", "layers", layers, "strict", api->cfg->strict,
+	                 "required_active", (st->layers & LAYERS_REQUIRED) == LAYERS_REQUIRED,
+	                 "landlock_abi", st->landlock_abi);
+}
+
+/* The pool part of a Python's health (a new reference, or NULL). */
+static json_t *pool_json(const struct pool_stats *st)
+{
+	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}", "size", st->pool_size, "ready",
+	                 st->ready, "in_flight", st->in_flight, "queued", (json_int_t)st->queued,
+	                 "queue_max", (json_int_t)st->queue_max, "zygote_pid", (int)st->zygote_pid,
+	                 "zygote_restarts", (json_int_t)st->zygote_restarts, "runs",
+	                 (json_int_t)st->runs);
+}
+
+/* The Pythons this server runs, oldest first: [{"version": "3.13", "full":
+ * "3.13.5", "default": true}], and with `health`, each one's "sandbox" and
+ * "pool" too. *complete says whether every one has its required layers
+ * (false when there is none). A new reference, or NULL. */
+static json_t *pythons_json(const struct api *api, bool health, bool *complete)
+{
+	json_t *list = json_array();
+	*complete = api->npythons > 0;
+	for (size_t i = 0; i < api->npythons; i++) {
+		struct pool_stats st;
+		pool_stats(api->pythons[i].pool, &st);
+		*complete = *complete && (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
+		json_t *one = json_pack("{s:s, s:s, s:b}", "version", api->pythons[i].version,
+		                        "full", st.python, "default", i + 1 == api->npythons);
+		if (one && health) {
+			json_object_set_new(one, "sandbox", sandbox_json(api, &st));
+			json_object_set_new(one, "pool", pool_json(&st));
+		}
+		json_array_append_new(list, one);
+	}
+	return list;
+}
+
+/* GET /api/health: every Python's version, sandbox layers and pool state
+ * ("pythons"), the default one's at the top level as well, and the
+ * limits. "ok" when every Python has its required layers. */
 static enum handler_result handle_health(struct api *api, const struct http_request *req,
                                          struct http_response *resp, struct http_exchange *ex,
                                          const char *param)
@@ -189,30 +271,38 @@ static enum handler_result handle_health(struct api *api, const struct http_requ
 	(void)ex;
 	(void)param;
 	struct pool_stats st;
-	pool_stats(api->pool, &st);
-	json_t *layers = json_object();
-	for (unsigned bit = 1; bit < (1u << LAYER_COUNT); bit <<= 1)
-		json_object_set_new(layers, sandbox_layer_name(bit),
-		                    json_string(st.layers & bit ? "active" : "unavailable"));
-	bool complete = (st.layers & LAYERS_REQUIRED) == LAYERS_REQUIRED;
+	pool_stats(default_pool(api), &st);
+	bool complete;
+	json_t *pythons = pythons_json(api, true, &complete);
 	json_t *body = json_pack(
-	    "{s:s, s:s, s:{s:o, s:b, s:b, s:i}, s:{s:i, s:i, s:i, s:I, s:I, s:i, s:I, s:I}, "
+	    "{s:s, s:s, s:o, s:o, s:o, "
 	    "s:{s:i, s:i, s:I, s:I, s:i, s:i, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:I, s:I, s:I}}",
-	    "status", complete ? "ok" : "degraded", "python", st.python, "sandbox", "layers",
-	    layers, "strict", api->cfg->strict, "required_active", complete, "landlock_abi",
-	    st.landlock_abi, "pool", "size", st.pool_size, "ready", st.ready, "in_flight",
-	    st.in_flight, "queued", (json_int_t)st.queued, "queue_max", (json_int_t)st.queue_max,
-	    "zygote_pid", (int)st.zygote_pid, "zygote_restarts", (json_int_t)st.zygote_restarts,
-	    "runs", (json_int_t)st.runs, "limits", "cpu_seconds", api->cfg->cpu_seconds, "wall_ms",
-	    api->cfg->wall_ms, "memory_bytes", (json_int_t)api->cfg->memory_bytes,
-	    "experiment_memory_bytes", (json_int_t)api->cfg->experiment_memory_bytes,
-	    "experiment_cpu_seconds", api->cfg->experiment_cpu_seconds, "experiment_wall_ms",
-	    api->cfg->experiment_wall_ms, "output_bytes", (json_int_t)api->cfg->output_bytes,
-	    "source_bytes", (json_int_t)api->cfg->source_bytes, "fairness", "runs_max", st.runs_max,
-	    "client_runs", api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms,
-	    "idle_cpu_ms", api->cfg->idle_cpu_ms, "clients", (json_int_t)st.clients, "demoted",
+	    "status", complete ? "ok" : "degraded", "python", st.python, "pythons", pythons,
+	    "sandbox", sandbox_json(api, &st), "pool", pool_json(&st), "limits", "cpu_seconds",
+	    api->cfg->cpu_seconds, "wall_ms", api->cfg->wall_ms, "memory_bytes",
+	    (json_int_t)api->cfg->memory_bytes, "experiment_memory_bytes",
+	    (json_int_t)api->cfg->experiment_memory_bytes, "experiment_cpu_seconds",
+	    api->cfg->experiment_cpu_seconds, "experiment_wall_ms", api->cfg->experiment_wall_ms,
+	    "output_bytes", (json_int_t)api->cfg->output_bytes, "source_bytes",
+	    (json_int_t)api->cfg->source_bytes, "fairness", "runs_max", st.runs_max, "client_runs",
+	    api->cfg->client_runs, "demote_cpu_ms", api->cfg->demote_cpu_ms, "idle_cpu_ms",
+	    api->cfg->idle_cpu_ms, "clients", (json_int_t)st.clients, "demoted",
 	    (json_int_t)st.demoted, "idled", (json_int_t)st.idled);
 	json_response(resp, 200, body);
+	return HANDLER_DONE;
+}
+
+/* GET /api/pythons: the Pythons runs may ask for, oldest first, the
+ * default (the newest) marked. */
+static enum handler_result handle_pythons(struct api *api, const struct http_request *req,
+                                          struct http_response *resp, struct http_exchange *ex,
+                                          const char *param)
+{
+	(void)req;
+	(void)ex;
+	(void)param;
+	bool complete;
+	json_response(resp, 200, pythons_json(api, false, &complete));
 	return HANDLER_DONE;
 }
 
@@ -310,8 +400,9 @@ static int parse_check(const struct http_request *req, long source_limit, json_t
 	if (!optional_string(*root, "lesson", &out->lesson) ||
 	    !optional_string(*root, "step", &out->step) ||
 	    !optional_string(*root, "answer", &out->answer) ||
-	    !optional_string(*root, "code", &out->code)) {
-		snprintf(err, errlen, "lesson, step, answer and code must be strings");
+	    !optional_string(*root, "code", &out->code) ||
+	    !optional_string(*root, "python", &out->python)) {
+		snprintf(err, errlen, "lesson, step, answer, code and python must be strings");
 		return 400;
 	}
 	const char *texts[2] = {out->answer, out->code};
@@ -336,6 +427,9 @@ static enum handler_result handle_check(struct api *api, const struct http_reque
 	learner_client_key(req->learner, req->client, client, sizeof client);
 	creq.client = client;
 	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
+	struct pool *pool = NULL;
+	if (!status)
+		status = pick_python(api, creq.python, &pool, err, sizeof err);
 	struct check_call *call = status ? NULL : calloc(1, sizeof *call);
 	if (!status && !call) {
 		status = 500;
@@ -346,8 +440,8 @@ static enum handler_result handle_check(struct api *api, const struct http_reque
 		    (struct check_call){ex, api->classes,
 		                        classes_ticket_new(api->classes, req->learner, creq.lesson,
 		                                           creq.step, creq.answer, creq.code)};
-		status = check_start(api->pool, api->lessons, api->cfg, &creq, check_done, call,
-		                     err, sizeof err);
+		status = check_start(pool, api->lessons, api->cfg, &creq, check_done, call, err,
+		                     sizeof err);
 		if (status) {
 			classes_ticket_free(call->ticket);
 			free(call);
@@ -389,6 +483,30 @@ static enum handler_result handle_solution(struct api *api, const struct http_re
 	return HANDLER_DONE;
 }
 
+/* Every Python's pool counters added up, and the sandbox layers active in
+ * every one of them, for /metrics (all zero without a pool). */
+static void merged_stats(const struct api *api, struct pool_stats *out)
+{
+	pool_stats(NULL, out);
+	out->layers = api->npythons ? ~0u : 0;
+	for (size_t i = 0; i < api->npythons; i++) {
+		struct pool_stats st;
+		pool_stats(api->pythons[i].pool, &st);
+		out->pool_size += st.pool_size;
+		out->runs_max += st.runs_max;
+		out->ready += st.ready;
+		out->in_flight += st.in_flight;
+		out->queued += st.queued;
+		out->queue_max += st.queue_max;
+		out->clients += st.clients;
+		out->demoted += st.demoted;
+		out->idled += st.idled;
+		out->zygote_restarts += st.zygote_restarts;
+		out->runs += st.runs;
+		out->layers &= st.layers;
+	}
+}
+
 /* GET /metrics: the Prometheus text format (metrics.h). */
 static enum handler_result handle_metrics(struct api *api, const struct http_request *req,
                                           struct http_response *resp, struct http_exchange *ex,
@@ -398,7 +516,7 @@ static enum handler_result handle_metrics(struct api *api, const struct http_req
 	(void)ex;
 	(void)param;
 	struct pool_stats st;
-	pool_stats(api->pool, &st);
+	merged_stats(api, &st);
 	size_t len;
 	struct classes_stats cs;
 	classes_stats(api->classes, &cs);

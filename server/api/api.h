@@ -1,7 +1,9 @@
 /* api.h: the JSON API and GET /metrics, routed by the table in routes.h
  * (POST /api/run, /api/check, /api/solution; GET /api/health,
- * /api/lessons, /api/lessons/{id}, /metrics). Uses jansson; knows nothing
- * of sockets (http.h types only). */
+ * /api/pythons, /api/lessons, /api/lessons/{id}, /metrics). Uses jansson;
+ * knows nothing of sockets (http.h types only). Runs and checks go to the
+ * pool of the Python they ask for ("python": "3.13"), the newest by
+ * default. */
 #ifndef LESSOND_API_H
 #define LESSOND_API_H
 
@@ -16,9 +18,12 @@ struct classes;
 
 struct api {
 	const struct config *cfg;      /* borrowed */
-	struct pool *pool;             /* borrowed; may be NULL in unit tests */
 	const struct lessons *lessons; /* borrowed */
 	struct classes *classes;       /* borrowed; NULL: class records are off */
+	/* The Pythons runs go to, oldest first: the last, the newest, is the
+	 * default. None in unit tests: runs and checks answer 503 "no runner". */
+	struct python_pool pythons[PYTHONS_MAX];
+	size_t npythons;
 };
 
 /* Answers one request for a path routes_owns: the route's handler, 405

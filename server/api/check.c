@@ -204,6 +204,8 @@ static void check_finish(struct check_job *j)
 		body = predict_answer(j->step, j->runs[0]);
 	else
 		body = goal_answer(j->step, j->runs[0]);
+	if (body) /* which Python answered, as each run says too */
+		json_object_set_new(body, "python", json_string(j->python));
 	j->done(j->user, body ? 200 : 500, body ? body : error_value("out of memory"));
 	check_job_free(j);
 }

@@ -16,6 +16,8 @@ struct check_request {
 	const char *answer; /* predict: the learner's answer */
 	const char *code;   /* goal: the learner's code; experiment: the workload (optional) */
 	const char *client; /* whose check, for fairness (see learner.h); may be NULL */
+	const char *python; /* the Python asked for ("3.13"), or NULL: the caller chose the
+	                     * pool from it; check_start does not read it */
 	/* Measure every run from outside: each run contract in the answer (and
 	 * each experiment point) gets "usage" (add_usage in check.c), and the
 	 * answer waits for each child's exit to know its whole CPU time. */

@@ -87,6 +87,8 @@ int run_request_parse(const char *body, size_t len, long source_limit, struct ru
 		status = take_string(root, "lesson", 0, 256, &out->lesson, &ignored, err, errlen);
 	if (!status)
 		status = take_string(root, "step", 0, 256, &out->step, &ignored, err, errlen);
+	if (!status)
+		status = take_string(root, "python", 0, 32, &out->python, &ignored, err, errlen);
 	if (!status && (!*out->lesson != !*out->step)) {
 		snprintf(err, errlen, "'lesson' and 'step' go together");
 		status = 400;
@@ -110,5 +112,6 @@ void run_request_free(struct run_request *req)
 	free(req->setup);
 	free(req->lesson);
 	free(req->step);
+	free(req->python);
 	memset(req, 0, sizeof *req);
 }

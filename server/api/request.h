@@ -11,6 +11,7 @@ struct run_request {
 	size_t setup_len;
 	char *lesson; /* owned or NULL: run in the context of this lesson step... */
 	char *step;   /* owned or NULL: ...so the server supplies the setup */
+	char *python; /* owned: the Python asked for ("3.13"), "" for the default */
 };
 
 /* Parses `body` (len bytes, not NUL-terminated). Returns 0 with *out filled

@@ -15,6 +15,7 @@
 	X(CHECK, "POST", "/api/check", "check", handle_check)                                      \
 	X(SOLUTION, "POST", "/api/solution", "solution", handle_solution)                          \
 	X(HEALTH, "GET, HEAD", "/api/health", "health", handle_health)                             \
+	X(PYTHONS, "GET, HEAD", "/api/pythons", "pythons", handle_pythons)                         \
 	X(LESSONS, "GET, HEAD", "/api/lessons", "lessons", handle_lessons)                         \
 	X(LESSON, "GET, HEAD", "/api/lessons/{id}", "lesson", handle_lesson)                       \
 	X(METRICS, "GET, HEAD", "/metrics", "metrics", handle_metrics)                             \

@@ -72,6 +72,11 @@ static const struct opt opts[] = {
      "days class records are kept after their last activity (30)"},
     {"--backup", "LESSOND_BACKUP", OPT_STR, OFF(backup_file), 0, 0,
      "copy the class records to this file, online, and exit"},
+    {"--pythons", "LESSOND_PYTHONS", OPT_STR, OFF(pythons), 0, 0,
+     "the Pythons to serve, e.g. 3.11,3.13; the newest is the default (every one installed)"},
+    {"--pythons-dir", "LESSOND_PYTHONS_DIR", OPT_STR, OFF(pythons_dir), 0, 0,
+     "where the Pythons in Debian trees are: <X.Y>/root and <X.Y>/zygote "
+     "(<binary's directory>/pythons)"},
     {"--log-level", "LESSOND_LOG_LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
      "error, warn, info or debug (info)"},
     {"--allow-weak-sandbox", "LESSOND_ALLOW_WEAK_SANDBOX", OPT_BOOL_OFF, OFF(strict), 0, 0,

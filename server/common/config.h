@@ -34,6 +34,8 @@ struct config {
 	char teacher_token_file[512];
 	int keep_days;         /* class records older than this are deleted */
 	char backup_file[512]; /* --backup: copy the database there and exit */
+	char pythons[512];     /* "3.11,3.13": the Pythons to serve; "": every one installed */
+	char pythons_dir[512]; /* where the Debian trees' Pythons are; "": <binary's dir>/pythons */
 };
 
 /* Lookup for environment variables; tests pass a fake one. */

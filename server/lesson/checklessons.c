@@ -15,12 +15,12 @@
 #include <string.h>
 
 /* Prints the disagreement for a step; returns 1 so callers can `return`. */
-static int disagree(const struct lesson *l, const struct step *st, const char *what,
-                    json_t *evidence)
+static int disagree(const struct python_pool *py, const struct lesson *l, const struct step *st,
+                    const char *what, json_t *evidence)
 {
 	char *text = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	fprintf(stderr, "%s:%d: %s step '%s': %s\n", l->file, st->line, step_kind_name(st->kind),
-	        st->id, what);
+	fprintf(stderr, "Python %s: %s:%d: %s step '%s': %s\n", py->version, l->file, st->line,
+	        step_kind_name(st->kind), st->id, what);
 	if (text)
 		fprintf(stderr, "  interpreter said: %.1500s\n", text);
 	free(text);
@@ -44,25 +44,26 @@ static const char *exception_type(json_t *run)
  * Returns 1 (reported) when the step declares raises= and the run did not
  * raise exactly that, else 0; the run (new reference) is left in *run
  * either way. */
-static int run_step(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                    const struct lesson *l, size_t i, json_t **run, struct step_usage *u)
+static int run_step(const struct python_pool *py, const struct lessons *course,
+                    const struct config *cfg, const struct lesson *l, size_t i, json_t **run,
+                    struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
-	*run = check_run_sync(pool, cfg, st->code, lessons_setup(course, l, i));
+	*run = check_run_sync(py->pool, cfg, st->code, lessons_setup(course, l, i));
 	step_usage_add_run(u, *run);
 	const char *exc = exception_type(*run);
 	if (st->raises && (!exc || strcmp(exc, st->raises) != 0))
-		return disagree(l, st, "declared raises= but the run did not raise it", *run);
+		return disagree(py, l, st, "declared raises= but the run did not raise it", *run);
 	return 0;
 }
 
 /* A check of a predict or goal step, measured: the answer (new reference),
  * its run's figures added to *u. */
-static json_t *check_measured(struct pool *pool, const struct lessons *course,
+static json_t *check_measured(const struct python_pool *py, const struct lessons *course,
                               const struct config *cfg, const struct check_request *req,
                               int *status, struct step_usage *u)
 {
-	json_t *body = check_sync(pool, course, cfg, req, status);
+	json_t *body = check_sync(py->pool, course, cfg, req, status);
 	step_usage_add_run(u, json_object_get(body, "run"));
 	return body;
 }
@@ -70,65 +71,71 @@ static json_t *check_measured(struct pool *pool, const struct lessons *course,
 /* The check_* functions below return 1 when the step disagrees (reported)
  * and add the figures of every run they make to *u. */
 
-static int check_example(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                         const struct lesson *l, size_t i, struct step_usage *u)
+static int check_example(const struct python_pool *py, const struct lessons *course,
+                         const struct config *cfg, const struct lesson *l, size_t i,
+                         struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	json_t *run;
-	int bad = run_step(pool, course, cfg, l, i, &run, u);
+	int bad = run_step(py, course, cfg, l, i, &run, u);
 	const char *printed = json_string_value(json_object_get(run, "stdout"));
+	const char *output = step_output_for(st, py->version);
 	if (!bad && !st->raises && strcmp(status_of(run), "ok") != 0)
-		bad = disagree(l, st, "the example does not run cleanly", run);
-	else if (!bad && st->output && strcmp(printed ? printed : "", st->output) != 0)
-		bad = disagree(l, st, "its output block differs from what it prints", run);
+		bad = disagree(py, l, st, "the example does not run cleanly", run);
+	else if (!bad && output && strcmp(printed ? printed : "", output) != 0)
+		bad = disagree(py, l, st, "its output block differs from what it prints", run);
 	json_decref(run);
 	return bad;
 }
 
-static int check_predict(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                         const struct lesson *l, size_t i, struct step_usage *u)
+static int check_predict(const struct python_pool *py, const struct lessons *course,
+                         const struct config *cfg, const struct lesson *l, size_t i,
+                         struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	json_t *run;
-	int bad = run_step(pool, course, cfg, l, i, &run, u);
+	int bad = run_step(py, course, cfg, l, i, &run, u);
 	if (!bad && !st->raises) {
 		if (exception_type(run))
-			bad = disagree(l, st, "the code raises, so there is no value to predict",
-			               run);
+			bad = disagree(py, l, st,
+			               "the code raises, so there is no value to predict", run);
 		else if (!json_is_object(json_object_get(run, "result")))
-			bad = disagree(l, st, "the last statement is not an expression", run);
+			bad = disagree(py, l, st, "the last statement is not an expression", run);
 		else if (strcmp(status_of(run), "ok") != 0)
-			bad = disagree(l, st, "the code does not run cleanly", run);
+			bad = disagree(py, l, st, "the code does not run cleanly", run);
 	}
 	json_decref(run);
-	if (bad || !st->answer)
+	const char *answer = step_answer_for(st, py->version);
+	if (bad || !answer)
 		return bad;
-	struct check_request req = {.lesson = l->id, .step = st->id, .answer = st->answer};
+	struct check_request req = {.lesson = l->id, .step = st->id, .answer = answer};
 	int status;
-	json_t *body = check_measured(pool, course, cfg, &req, &status, u);
+	json_t *body = check_measured(py, course, cfg, &req, &status, u);
 	if (status != 200 || !json_is_true(json_object_get(body, "correct")))
-		bad = disagree(l, st, "the interpreter does not accept the declared answer", body);
+		bad = disagree(py, l, st, "the interpreter does not accept the declared answer",
+		               body);
 	json_decref(body);
 	return bad;
 }
 
-static int check_goal(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                      const struct lesson *l, size_t i, struct step_usage *u)
+static int check_goal(const struct python_pool *py, const struct lessons *course,
+                      const struct config *cfg, const struct lesson *l, size_t i,
+                      struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	struct check_request req = {.lesson = l->id, .step = st->id, .code = st->solution};
 	int status;
-	json_t *body = check_measured(pool, course, cfg, &req, &status, u);
+	json_t *body = check_measured(py, course, cfg, &req, &status, u);
 	int bad = 0;
 	if (status != 200 || !json_is_true(json_object_get(body, "correct")))
-		bad = disagree(l, st, "the solution does not pass every check", body);
+		bad = disagree(py, l, st, "the solution does not pass every check", body);
 	json_decref(body);
 	if (bad)
 		return bad;
 	req.code = st->code;
-	body = check_measured(pool, course, cfg, &req, &status, u);
+	body = check_measured(py, course, cfg, &req, &status, u);
 	if (status != 200 || json_is_true(json_object_get(body, "correct")))
-		bad = disagree(l, st, "the starter code already passes every check", body);
+		bad = disagree(py, l, st, "the starter code already passes every check", body);
 	json_decref(body);
 	return bad;
 }
@@ -142,7 +149,8 @@ static void point_name(json_t *p, char *buf, size_t len)
 
 /* Names every point of an experiment's series that did not run or has no
  * memory figure, on stderr. Returns how many there were. */
-static size_t name_failed_points(const struct lesson *l, const struct step *st, json_t *series)
+static size_t name_failed_points(const struct python_pool *py, const struct lesson *l,
+                                 const struct step *st, json_t *series)
 {
 	size_t failed = 0, k;
 	json_t *p;
@@ -158,8 +166,8 @@ static size_t name_failed_points(const struct lesson *l, const struct step *st, 
 		else
 			continue;
 		point_name(p, name, sizeof name);
-		fprintf(stderr, "%s:%d: experiment step '%s': point %s %s\n", l->file, st->line,
-		        st->id, name, what);
+		fprintf(stderr, "Python %s: %s:%d: experiment step '%s': point %s %s\n",
+		        py->version, l->file, st->line, st->id, name, what);
 		failed++;
 	}
 	return failed;
@@ -169,23 +177,23 @@ static size_t name_failed_points(const struct lesson *l, const struct step *st, 
  * half of the experiment limits. Prints the step's line (its worst point:
  * the one nearest to a limit) and one line per point; *u gets the worst
  * point's figures. */
-static int check_experiment(struct pool *pool, const struct lessons *course,
+static int check_experiment(const struct python_pool *py, const struct lessons *course,
                             const struct config *cfg, const struct lesson *l, size_t i,
                             struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	struct check_request req = {.lesson = l->id, .step = st->id};
 	int status;
-	json_t *body = check_sync(pool, course, cfg, &req, &status);
+	json_t *body = check_sync(py->pool, course, cfg, &req, &status);
 	json_t *series = json_object_get(body, "series");
 	int bad = 0;
 	if (status != 200)
-		bad = disagree(l, st, "the experiment could not run", body);
-	else if (name_failed_points(l, st, series) ||
+		bad = disagree(py, l, st, "the experiment could not run", body);
+	else if (name_failed_points(py, l, st, series) ||
 	         !json_is_true(json_object_get(body, "correct")))
-		bad = disagree(l, st, "some points did not run", json_object_get(body, "run"));
+		bad = disagree(py, l, st, "some points did not run", json_object_get(body, "run"));
 	else if (json_array_size(series) != st->variants.len * st->nsizes)
-		bad = disagree(l, st, "the series is incomplete", body);
+		bad = disagree(py, l, st, "the series is incomplete", body);
 	if (bad) {
 		json_decref(body);
 		return bad;
@@ -215,10 +223,11 @@ static int check_experiment(struct pool *pool, const struct lessons *course,
 		point_name(p, name, sizeof name);
 		printf("  %s: %s\n", name, text);
 		if (!bad && step_usage_too_close(&one, &lim, why, sizeof why)) {
-			fprintf(stderr,
-			        "%s:%d: experiment step '%s': too close to the limit: it will fail "
-			        "on a slower machine: point %s used %s\n",
-			        l->file, st->line, st->id, name, why);
+			fprintf(
+			    stderr,
+			    "Python %s: %s:%d: experiment step '%s': too close to the limit: it "
+			    "will fail on a slower machine: point %s used %s\n",
+			    py->version, l->file, st->line, st->id, name, why);
 			bad = 1;
 		}
 	}
@@ -252,16 +261,17 @@ static void keep_heavy(struct heavy *top, size_t *n, const struct lesson *l, con
 
 /* Checks one non-experiment step, prints its line, and judges its margin.
  * Returns 1 when it disagrees or is too close to a limit (reported). */
-static int check_step(struct pool *pool, const struct lessons *course, const struct config *cfg,
-                      const struct lesson *l, size_t i, struct step_usage *u)
+static int check_step(const struct python_pool *py, const struct lessons *course,
+                      const struct config *cfg, const struct lesson *l, size_t i,
+                      struct step_usage *u)
 {
 	const struct step *st = &l->steps[i];
 	int bad = 0;
 	switch (st->kind) {
-	case STEP_EXAMPLE: bad = check_example(pool, course, cfg, l, i, u); break;
-	case STEP_PREDICT: bad = check_predict(pool, course, cfg, l, i, u); break;
-	case STEP_GOAL: bad = check_goal(pool, course, cfg, l, i, u); break;
-	case STEP_EXPERIMENT: return check_experiment(pool, course, cfg, l, i, u);
+	case STEP_EXAMPLE: bad = check_example(py, course, cfg, l, i, u); break;
+	case STEP_PREDICT: bad = check_predict(py, course, cfg, l, i, u); break;
+	case STEP_GOAL: bad = check_goal(py, course, cfg, l, i, u); break;
+	case STEP_EXPERIMENT: return check_experiment(py, course, cfg, l, i, u);
 	}
 	if (bad)
 		return bad;
@@ -271,40 +281,58 @@ static int check_step(struct pool *pool, const struct lessons *course, const str
 	printf("%s:%d %s %s: %s\n", l->file, st->line, step_kind_name(st->kind), st->id, text);
 	if (step_usage_too_close(u, &lim, why, sizeof why)) {
 		fprintf(stderr,
-		        "%s:%d: %s step '%s': too close to the limit: it will fail on a slower "
-		        "machine: it used %s\n",
-		        l->file, st->line, step_kind_name(st->kind), st->id, why);
+		        "Python %s: %s:%d: %s step '%s': too close to the limit: it will fail on "
+		        "a slower machine: it used %s\n",
+		        py->version, l->file, st->line, step_kind_name(st->kind), st->id, why);
 		return 1;
 	}
 	return 0;
 }
 
-int checklessons_run(struct pool *pool, const struct lessons *course, const struct config *cfg)
+/* Checks every step of the course on one Python; prints its summary and
+ * its heaviest steps. Returns 0, or 1 at the first disagreement. */
+static int check_course(const struct python_pool *py, const struct lessons *course,
+                        const struct config *cfg)
 {
 	size_t steps = 0, nheavy = 0;
 	struct heavy top[HEAVIEST];
+	printf("check-lessons: Python %s\n", py->version);
 	for (size_t k = 0; k < lessons_count(course); k++) {
 		const struct lesson *l = lessons_at(course, k);
 		for (size_t i = 0; i < l->nsteps; i++) {
 			struct step_usage u = step_usage_none();
-			if (check_step(pool, course, cfg, l, i, &u))
+			if (check_step(py, course, cfg, l, i, &u))
 				return 1;
 			if (l->steps[i].kind != STEP_EXPERIMENT)
 				keep_heavy(top, &nheavy, l, &l->steps[i], &u);
 			steps++;
 		}
 	}
-	printf("check-lessons: %zu lessons, %zu steps agree with the interpreter, each within "
-	       "half of its limits\n",
-	       lessons_count(course), steps);
+	printf("check-lessons: Python %s: %zu lessons, %zu steps agree with the interpreter, each "
+	       "within half of its limits\n",
+	       py->version, lessons_count(course), steps);
 	if (nheavy)
-		printf("check-lessons: the %zu heaviest steps by CPU (experiments apart):\n",
-		       nheavy);
+		printf("check-lessons: Python %s: the %zu heaviest steps by CPU (experiments "
+		       "apart):\n",
+		       py->version, nheavy);
 	for (size_t h = 0; h < nheavy; h++) {
 		char text[400];
 		step_usage_text(&top[h].use, NULL, text, sizeof text);
 		printf("  %s:%d %s %s: %s\n", top[h].lesson->file, top[h].step->line,
 		       step_kind_name(top[h].step->kind), top[h].step->id, text);
 	}
+	return 0;
+}
+
+int checklessons_run(const struct python_pool *pythons, size_t n, const struct lessons *course,
+                     const struct config *cfg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (check_course(&pythons[i], course, cfg))
+			return 1;
+	printf("check-lessons: every step agrees on Python");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s", i ? "," : "", pythons[i].version);
+	printf("\n");
 	return 0;
 }

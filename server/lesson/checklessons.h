@@ -7,8 +7,11 @@
 #include "lesson/lessons.h"
 #include "pool/pool.h"
 
-/* Checks every step of the course. Prints "file:line: ..." for the first
- * disagreement and returns 1, or prints a summary and returns 0. */
-int checklessons_run(struct pool *pool, const struct lessons *course, const struct config *cfg);
+/* Checks every step of the course on each of the n Pythons in turn (a
+ * predict step's answer for that version: step_answer_for). Prints
+ * "file:line: ... on Python X.Y: ..." for the first disagreement and
+ * returns 1, or prints a summary per Python and returns 0. */
+int checklessons_run(const struct python_pool *pythons, size_t n, const struct lessons *course,
+                     const struct config *cfg);
 
 #endif

@@ -29,20 +29,24 @@ struct part_list {
 
 struct step {
 	enum step_kind kind;
-	char *id;       /* owned; unique within the lesson; letters, digits, '-', '_';
-	                 * "<kind>-<n>" when not given (n: 1-based place in the lesson) */
-	char *code;     /* owned: the code, starter code (goal) or workload (experiment) */
-	char *prose;    /* owned: Markdown between the previous step and this one, parts
-	                 * removed, no leading or trailing blank lines; "" for the first */
-	int line;       /* line of the opening fence */
-	char *raises;   /* owned or NULL: exception an example or predict is declared to raise */
-	char *answer;   /* owned or NULL: the author's answer to a predict step */
-	char *output;   /* owned or NULL: declared stdout of an example */
-	char *explain;  /* owned or NULL: explanation shown after a prediction */
-	char *solution; /* owned or NULL: a goal's solution */
-	bool chain;     /* earlier definitions: does this step's code join later setups? */
-	struct part_list checks;   /* goal: hidden checks, label = message */
-	struct part_list hints;    /* goal: graded hints */
+	char *id;     /* owned; unique within the lesson; letters, digits, '-', '_';
+	               * "<kind>-<n>" when not given (n: 1-based place in the lesson) */
+	char *code;   /* owned: the code, starter code (goal) or workload (experiment) */
+	char *prose;  /* owned: Markdown between the previous step and this one, parts
+	               * removed, no leading or trailing blank lines; "" for the first */
+	int line;     /* line of the opening fence */
+	char *raises; /* owned or NULL: exception an example or predict is declared to raise */
+	char *answer; /* owned or NULL: the author's answer to a predict step */
+	struct part_list answers; /* predict: answer@X.Y= answers for one Python each
+	                           * (label "3.13"); `answer` serves the others */
+	char *output;             /* owned or NULL: declared stdout of an example */
+	struct part_list outputs; /* example: `output python=X.Y` blocks, what one Python
+	                           * prints (label "3.13"); `output` serves the others */
+	char *explain;            /* owned or NULL: explanation shown after a prediction */
+	char *solution;           /* owned or NULL: a goal's solution */
+	bool chain;              /* earlier definitions: does this step's code join later setups? */
+	struct part_list checks; /* goal: hidden checks, label = message */
+	struct part_list hints;  /* goal: graded hints */
 	struct part_list variants; /* experiment: label = variant name */
 	long *sizes;               /* experiment: the sizes N */
 	size_t nsizes;
@@ -67,6 +71,14 @@ int lesson_parse(const char *file, const char *text, size_t len, struct lesson *
                  size_t errlen);
 
 void lesson_free(struct lesson *lesson);
+
+/* The author's answer to predict step st on Python `version` ("3.13"):
+ * its answer@version=, else its answer=, else NULL (borrowed). */
+const char *step_answer_for(const struct step *st, const char *version);
+
+/* The declared stdout of example st on Python `version`: its `output
+ * python=version` block, else its plain output block, else NULL (borrowed). */
+const char *step_output_for(const struct step *st, const char *version);
 
 /* Name of a step kind ("example", ...); "unknown" when out of range. */
 const char *step_kind_name(enum step_kind kind);

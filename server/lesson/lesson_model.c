@@ -72,6 +72,8 @@ void lesson_free(struct lesson *l)
 		free(st->output);
 		free(st->explain);
 		free(st->solution);
+		parts_free(&st->answers);
+		parts_free(&st->outputs);
 		parts_free(&st->checks);
 		parts_free(&st->hints);
 		parts_free(&st->variants);
@@ -129,4 +131,23 @@ size_t step_point_order(const struct step *st, size_t k)
 			return variant * st->nsizes + s;
 	}
 	return k; /* not reached: ranks are 0 .. nsizes - 1 */
+}
+
+/* The text of the part in l labelled `version`, or `fallback`. */
+static const char *for_version(const struct part_list *l, const char *version, const char *fallback)
+{
+	for (size_t i = 0; version && i < l->len; i++)
+		if (strcmp(l->items[i].label, version) == 0)
+			return l->items[i].text;
+	return fallback;
+}
+
+const char *step_answer_for(const struct step *st, const char *version)
+{
+	return for_version(&st->answers, version, st->answer);
+}
+
+const char *step_output_for(const struct step *st, const char *version)
+{
+	return for_version(&st->outputs, version, st->output);
 }

@@ -91,6 +91,47 @@ bad:
 	                text, MAX_SIZE);
 }
 
+/* True for a Python version as lessons name one: "3.13". */
+static bool valid_python_version(const char *v)
+{
+	int major, minor, end = -1;
+	return v && isdigit((unsigned char)*v) && sscanf(v, "%d.%d%n", &major, &minor, &end) == 2 &&
+	       v[end] == '\0';
+}
+
+/* True when the info string has attribute `key`, taken or not. */
+static bool info_has(const struct info *in, const char *key)
+{
+	for (int k = 0; k < in->nattrs; k++)
+		if (in->attrs[k].value && strcmp(in->attrs[k].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* Takes a predict step's answer@X.Y= attributes (an answer for one
+ * Python, "answer@3.13") into st->answers. Returns 0 or -1 (lex_fail). */
+static int take_version_answers(struct parser *ps, int line, struct step *st, struct info *in)
+{
+	static const char prefix[] = "answer@";
+	for (int k = 0; k < in->nattrs; k++) {
+		char key[sizeof in->attrs[k].key];
+		snprintf(key, sizeof key, "%s", in->attrs[k].key);
+		if (!in->attrs[k].value || strncmp(key, prefix, sizeof prefix - 1) != 0)
+			continue;
+		if (!valid_python_version(key + sizeof prefix - 1))
+			return lex_fail(ps, line,
+			                "%s: name a Python version after '@', like answer@3.13=...",
+			                key);
+		char *label = strdup(key + sizeof prefix - 1), *text = lex_info_take(in, key);
+		if (!label || !text || lesson_part_add(&st->answers, text, label, line) != 0) {
+			free(label);
+			free(text);
+			return lex_fail(ps, line, "out of memory");
+		}
+	}
+	return 0;
+}
+
 /* "a" or "an" before a step kind's name. */
 static const char *article(enum step_kind kind)
 {
@@ -142,8 +183,11 @@ static int add_step(struct parser *ps, int line, enum step_kind kind, struct inf
 		st->chain = yes;
 		free(chain);
 	}
-	if (kind == STEP_PREDICT)
+	if (kind == STEP_PREDICT) {
 		st->answer = lex_info_take(in, "answer");
+		if (take_version_answers(ps, line, st, in) < 0)
+			return -1;
+	}
 	if (kind == STEP_EXPERIMENT) {
 		char *sizes = lex_info_take(in, "sizes");
 		int rc = sizes ? parse_sizes(ps, line, st, sizes)
@@ -196,6 +240,10 @@ static int add_part(struct parser *ps, int line, struct info *in, char *text)
 		list = st ? &st->variants : NULL;
 		label_key = "name";
 		owner = STEP_EXPERIMENT;
+	} else if (strcmp(w, "output") == 0 && info_has(in, "python")) {
+		list = st ? &st->outputs : NULL; /* what one Python prints */
+		label_key = "python";
+		owner = STEP_EXAMPLE;
 	} else if (strcmp(w, "output") == 0) {
 		slot = st ? &st->output : NULL;
 		owner = STEP_EXAMPLE;
@@ -232,6 +280,18 @@ static int add_part(struct parser *ps, int line, struct info *in, char *text)
 		free(label);
 		return lex_fail(ps, line,
 		                "variant needs name=\"...\" (the name shown on the plot)");
+	}
+	if (list == &st->outputs && !valid_python_version(label))
+		rc = lex_fail(ps, line, "output python=%s: name a Python version, like python=3.13",
+		              label ? label : "");
+	else if (list == &st->outputs && step_output_for(st, label) != st->output)
+		rc = lex_fail(ps, line,
+		              "example step '%s' already has an output block for Python %s", st->id,
+		              label);
+	if (rc) {
+		free(text);
+		free(label);
+		return rc;
 	}
 	if (lesson_part_add(list, text, label, line)) {
 		free(text);

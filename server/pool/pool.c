@@ -641,7 +641,7 @@ static void *pool_thread(void *arg)
 	return NULL;
 }
 
-struct pool *pool_start(const struct config *cfg, const char *exe, char *err, size_t errlen)
+struct pool *pool_start(const struct config *cfg, const struct python *py, char *err, size_t errlen)
 {
 	struct pool *p = calloc(1, sizeof *p);
 	if (!p) {
@@ -661,7 +661,7 @@ struct pool *pool_start(const struct config *cfg, const char *exe, char *err, si
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->wake_tag.kind = TAG_WAKE;
 	p->zygote_tag.kind = TAG_ZYGOTE;
-	zlink_init(&p->link, cfg, exe, p->epfd, &p->zygote_tag);
+	zlink_init(&p->link, cfg, py, p->epfd, &p->zygote_tag);
 	pthread_mutex_init(&p->lock, NULL);
 	p->stats.pool_size = cfg->pool_size;
 	p->stats.runs_max = cfg->runs_max;

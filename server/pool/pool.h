@@ -6,6 +6,7 @@
 #define LESSOND_POOL_H
 
 #include "common/config.h"
+#include "pool/pythons.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,10 +91,18 @@ struct run_input {
 
 struct pool;
 
-/* Starts the zygote (re-executing `exe`), waits for it to report ready, and
- * starts the pool thread. Returns NULL with err filled when Python cannot
- * start, or (strict mode) a required sandbox layer is missing. */
-struct pool *pool_start(const struct config *cfg, const char *exe, char *err, size_t errlen);
+/* A pool and the version of its Python ("3.13"), as the API and
+ * --check-lessons hold each interpreter the server runs. */
+struct python_pool {
+	const char *version; /* borrowed */
+	struct pool *pool;   /* borrowed; NULL: no runner (unit tests) */
+};
+
+/* Starts py's zygote (pythons.h says how), waits for it to report ready,
+ * and starts the pool thread. Returns NULL with err filled when Python
+ * cannot start, or (strict mode) a required sandbox layer is missing. */
+struct pool *pool_start(const struct config *cfg, const struct python *py, char *err,
+                        size_t errlen);
 
 /* Queues one run. Copies the input. On POOL_QUEUED, done(user, ...) will
  * be called exactly once; on any other result it is never called. A NULL

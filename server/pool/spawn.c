@@ -1,4 +1,5 @@
-/* spawn.c: fork+exec of the zygote. */
+/* spawn.c: fork+exec of the zygote: lessond itself, or a tree's zygote
+ * through the tree's own dynamic loader (pythons.h). */
 #include "pool/spawn.h"
 
 #include <errno.h>
@@ -16,18 +17,37 @@
 
 extern char **environ;
 
-#define ZYGOTE_ARGS    8
+#define ZYGOTE_ARGS    16
 #define ZYGOTE_ENV     8
 #define ZYGOTE_ARG_MAX 4096
 
-/* Fills argv (pointing into `store`) with the zygote's command line. */
-static void zygote_argv(const struct config *cfg, const char *exe, char *argv[ZYGOTE_ARGS],
-                        char store[ZYGOTE_ARGS][ZYGOTE_ARG_MAX])
+/* Fills argv (pointing into `store`) with the zygote's command line, and
+ * path with the file to execute. A tree's zygote runs under the tree's
+ * loader, which finds every library in the tree's own directories (never
+ * in this machine's ld.so.cache), and gets the tree's usr/ as its home:
+ * `TREE/lib64/ld-linux-x86-64.so.2 --inhibit-cache --library-path
+ * TREE/lib/x86_64-linux-gnu:TREE/usr/lib/x86_64-linux-gnu ZYGOTE --zygote
+ * --python-home=TREE/usr ...`. */
+static void zygote_argv(const struct config *cfg, const struct python *py, char *path,
+                        char *argv[ZYGOTE_ARGS], char store[ZYGOTE_ARGS][ZYGOTE_ARG_MAX])
 {
 	static const char *const levels[] = {"error", "warn", "info", "debug"};
 	int n = 0;
-	snprintf(store[n++], ZYGOTE_ARG_MAX, "%s", exe);
+	if (*py->tree) {
+		snprintf(path, ZYGOTE_ARG_MAX, "%s/" PYTHON_TREE_LOADER, py->tree);
+		snprintf(store[n++], ZYGOTE_ARG_MAX, "%s", path);
+		snprintf(store[n++], ZYGOTE_ARG_MAX, "--inhibit-cache");
+		snprintf(store[n++], ZYGOTE_ARG_MAX, "--library-path");
+		snprintf(store[n++], ZYGOTE_ARG_MAX,
+		         "%s/lib/" PYTHON_TREE_MULTIARCH ":%s/usr/lib/" PYTHON_TREE_MULTIARCH,
+		         py->tree, py->tree);
+	} else {
+		snprintf(path, ZYGOTE_ARG_MAX, "%s", py->exe);
+	}
+	snprintf(store[n++], ZYGOTE_ARG_MAX, "%s", py->exe);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--zygote");
+	if (*py->tree)
+		snprintf(store[n++], ZYGOTE_ARG_MAX, "--python-home=%s/usr", py->tree);
 	snprintf(store[n++], ZYGOTE_ARG_MAX, "--cpu-seconds=%d",
 	         cfg->cpu_seconds > cfg->experiment_cpu_seconds ? cfg->cpu_seconds
 	                                                        : cfg->experiment_cpu_seconds);
@@ -73,13 +93,14 @@ static void exec_zygote(int sock, const char *exe, char *const argv[], char *con
 	_exit(127);
 }
 
-int spawn_zygote(const struct config *cfg, const char *exe, struct spawned *out)
+int spawn_zygote(const struct config *cfg, const struct python *py, struct spawned *out)
 {
 	char store[ZYGOTE_ARGS][ZYGOTE_ARG_MAX];
 	char *argv[ZYGOTE_ARGS + 2];
 	char *envp[ZYGOTE_ENV];
+	char exe[ZYGOTE_ARG_MAX];
 	int sv[2];
-	zygote_argv(cfg, exe, argv, store);
+	zygote_argv(cfg, py, exe, argv, store);
 	zygote_env(envp);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;

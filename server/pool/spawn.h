@@ -3,6 +3,7 @@
 #define LESSOND_SPAWN_H
 
 #include "common/config.h"
+#include "pool/pythons.h"
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -13,11 +14,12 @@ struct spawned {
 	bool pidns; /* the zygote got a PID namespace of its own */
 };
 
-/* fork+exec of `exe --zygote ...` with a cleared environment (sanitizer
+/* fork+exec of py's zygote (`exe --zygote ...`, under its tree's loader
+ * for a tree's Python: see pythons.h) with a cleared environment (sanitizer
  * options excepted), stdin/stdout on /dev/null, stderr kept for logs, the
  * socket at fd 3 and no other fd. Tries a new PID namespace first. Between
  * fork and exec only async-signal-safe calls run, so this is safe from any
  * thread. Returns 0, or -errno with nothing left open. */
-int spawn_zygote(const struct config *cfg, const char *exe, struct spawned *out);
+int spawn_zygote(const struct config *cfg, const struct python *py, struct spawned *out);
 
 #endif

@@ -20,11 +20,12 @@
 
 #define HELLO_TIMEOUT_MS 30000
 
-void zlink_init(struct zlink *z, const struct config *cfg, const char *exe, int epfd, void *tag)
+void zlink_init(struct zlink *z, const struct config *cfg, const struct python *py, int epfd,
+                void *tag)
 {
 	memset(z, 0, sizeof *z);
 	z->cfg = cfg;
-	snprintf(z->exe, sizeof z->exe, "%s", exe);
+	z->python = *py;
 	z->epfd = epfd;
 	z->tag = tag;
 	z->zygote.sock = -1;
@@ -33,7 +34,7 @@ void zlink_init(struct zlink *z, const struct config *cfg, const char *exe, int 
 
 int zlink_start(struct zlink *z)
 {
-	int rc = spawn_zygote(z->cfg, z->exe, &z->zygote);
+	int rc = spawn_zygote(z->cfg, &z->python, &z->zygote);
 	if (rc < 0) {
 		z->zygote.sock = -1;
 		return rc;
@@ -58,11 +59,14 @@ int zlink_await_hello(struct zlink *z, struct zlink_hello *out, char *err, size_
 	int fds[ZMSG_MAX_FDS], nfds = 0;
 	if (poll(&pfd, 1, HELLO_TIMEOUT_MS) != 1 ||
 	    zmsg_recv(z->zygote.sock, &m, fds, &nfds, MSG_DONTWAIT) != 1 || m.type != ZMSG_HELLO) {
-		snprintf(err, errlen, "the zygote did not start (see its log lines above)");
+		snprintf(err, errlen,
+		         "the zygote of python %s did not start (see its log lines above)",
+		         z->python.version);
 		return -1;
 	}
 	if (m.count < 0) {
-		snprintf(err, errlen, "the zygote failed: %.64s", m.text);
+		snprintf(err, errlen, "the zygote of python %s failed: %.64s", z->python.version,
+		         m.text);
 		return -1;
 	}
 	z->said_hello = true;
@@ -74,16 +78,19 @@ int zlink_await_hello(struct zlink *z, struct zlink_hello *out, char *err, size_
 		bool on = layers & bit;
 		bool required = LAYERS_REQUIRED & bit;
 		if (on)
-			log_info("sandbox layer %-15s active", sandbox_layer_name(bit));
-		else if (required && z->cfg->strict)
-			log_error("sandbox layer %-15s UNAVAILABLE (required)",
-			          sandbox_layer_name(bit));
-		else if (required)
-			log_warn("sandbox layer %-15s UNAVAILABLE: running WITHOUT it because "
-			         "--allow-weak-sandbox was given; learner code is less contained",
+			log_info("python %s: sandbox layer %-15s active", z->python.version,
 			         sandbox_layer_name(bit));
+		else if (required && z->cfg->strict)
+			log_error("python %s: sandbox layer %-15s UNAVAILABLE (required)",
+			          z->python.version, sandbox_layer_name(bit));
+		else if (required)
+			log_warn("python %s: sandbox layer %-15s UNAVAILABLE: running WITHOUT it "
+			         "because "
+			         "--allow-weak-sandbox was given; learner code is less contained",
+			         z->python.version, sandbox_layer_name(bit));
 		else
-			log_info("sandbox layer %-15s unavailable", sandbox_layer_name(bit));
+			log_info("python %s: sandbox layer %-15s unavailable", z->python.version,
+			         sandbox_layer_name(bit));
 	}
 	if (z->cfg->strict && (layers & LAYERS_REQUIRED) != LAYERS_REQUIRED) {
 		snprintf(err, errlen,
@@ -142,7 +149,8 @@ static void backoff_grow(struct zlink *z)
 
 void zlink_lost(struct zlink *z, double now)
 {
-	log_error("zygote %d exited; starting a new one", (int)z->zygote.pid);
+	log_error("zygote %d (python %s) exited; starting a new one", (int)z->zygote.pid,
+	          z->python.version);
 	epoll_ctl(z->epfd, EPOLL_CTL_DEL, z->zygote.sock, NULL);
 	zlink_stop(z);
 	if (z->said_hello) {
@@ -160,8 +168,8 @@ bool zlink_tick(struct zlink *z, double now)
 	int rc = zlink_start(z);
 	if (rc == 0)
 		return true;
-	log_error("cannot start the zygote: %s; trying again in %.1f s", strerror(-rc),
-	          z->backoff_ms / 1000.0);
+	log_error("cannot start the zygote of python %s: %s; trying again in %.1f s",
+	          z->python.version, strerror(-rc), z->backoff_ms / 1000.0);
 	schedule_start(z, now, z->backoff_ms);
 	backoff_grow(z);
 	return false;

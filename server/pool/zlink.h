@@ -17,7 +17,7 @@
 
 struct zlink {
 	const struct config *cfg; /* borrowed */
-	char exe[4096];           /* the binary re-executed as the zygote */
+	struct python python;     /* whose zygote: how it is started (pythons.h) */
 	int epfd;                 /* borrowed: the pool's epoll set */
 	void *tag;                /* borrowed: epoll data.ptr of the socket */
 	struct spawned zygote;    /* sock is -1 and pid 0 while there is no zygote */
@@ -35,9 +35,10 @@ struct zlink_hello {
 	char python[32];
 };
 
-/* Sets up the link (no zygote yet): the socket will be registered in epfd
- * with data.ptr = tag. */
-void zlink_init(struct zlink *z, const struct config *cfg, const char *exe, int epfd, void *tag);
+/* Sets up the link (no zygote yet) to py's zygote (copied): the socket will
+ * be registered in epfd with data.ptr = tag. */
+void zlink_init(struct zlink *z, const struct config *cfg, const struct python *py, int epfd,
+                void *tag);
 
 /* Starts a zygote and registers its socket. Returns 0, or -errno with no
  * zygote left running (spawn failed, or its socket cannot be watched). */

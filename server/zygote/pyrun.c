@@ -90,6 +90,23 @@ static int collect_paths(PyObject *module, struct pyrun_info *info)
 	return 0;
 }
 
+/* The young collections (gc.get_count()[1]) the interpreter has made so
+ * far: called right after start-up, it is what a fresh interpreter has
+ * made by its first line (runner.prepare() brings each child level with
+ * it). Returns -1, with no error left set, when gc cannot say. */
+static long young_collections(void)
+{
+	PyObject *gc = PyImport_ImportModule("gc");                               /* new */
+	PyObject *count = gc ? PyObject_CallMethod(gc, "get_count", NULL) : NULL; /* new */
+	long n = count && PyTuple_Check(count) && PyTuple_GET_SIZE(count) > 1
+	             ? PyLong_AsLong(PyTuple_GET_ITEM(count, 1))
+	             : -1;
+	Py_XDECREF(count);
+	Py_XDECREF(gc);
+	PyErr_Clear();
+	return n;
+}
+
 /* Runs the runner's warm-up (one exercise run, gc, gc.freeze) with the
  * capture fds pointed at throw-away memfds, so the zygote's own first-run
  * work happens before its heap is frozen and children are forked. */
@@ -139,10 +156,18 @@ int pyrun_init(struct pyrun_info *info, const char *home)
 		log_error("cannot initialise Python: %s", status.err_msg ? status.err_msg : "?");
 		return -1;
 	}
+	long young = young_collections();
 	memcount_install(); /* before the runner: its import may allocate under the hooks */
 	PyObject *module = import_runner(); /* new */
 	if (!module)
 		goto python_error;
+	PyObject *fresh = PyLong_FromLong(young > 0 ? young : 0); /* new */
+	if (!fresh || PyObject_SetAttrString(module, "FRESH_YOUNG_COLLECTIONS", fresh) < 0)
+		report_python_error("the collector's start-up state is not known; children "
+		                    "start with none");
+	Py_XDECREF(fresh);
+	PyErr_Clear();
+	log_debug("python made %ld young collections while starting", young);
 	/* One call at a time: none may run with an earlier one's error set. */
 	if (!(runner_run = PyObject_GetAttrString(module, "run")) ||           /* new */
 	    !(runner_warmup = PyObject_GetAttrString(module, "warmup")) ||     /* new */
@@ -165,6 +190,11 @@ free_module:
 python_error:
 	report_python_error("cannot load the runner module");
 	return -1;
+}
+
+const char *pyrun_linked_version(void)
+{
+	return PY_VERSION;
 }
 
 pid_t pyrun_fork(void)

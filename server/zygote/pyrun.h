@@ -1,5 +1,6 @@
 /* pyrun.h: the embedded CPython, seen from C. The only module that includes
- * Python.h (pyrun.c). Used by the zygote (init, fork) and its children (run). */
+ * Python.h (pyrun.c). Used by the zygote (init, fork) and its children
+ * (run); the server asks only which Python is linked, never starting it. */
 #ifndef LESSOND_PYRUN_H
 #define LESSOND_PYRUN_H
 
@@ -21,6 +22,10 @@ struct pyrun_info {
  * standard library then comes from. Fills *info. Returns 0, or -1 with a
  * logged reason. Call once, in the zygote. */
 int pyrun_init(struct pyrun_info *info, const char *home);
+
+/* The version of the Python this binary links ("3.11.2"), a constant:
+ * Python is not initialised for it. */
+const char *pyrun_linked_version(void);
 
 /* fork() done the CPython way (PyOS_BeforeFork / AfterFork_*). Returns like fork. */
 pid_t pyrun_fork(void);

@@ -9,6 +9,8 @@
 # The server gets a canary secret in its environment; no response may ever
 # contain it.
 #
+# The suite runs once per Python the server serves (each has its own zygote).
+#
 # Limits are shortened to keep the suite fast: --cpu-seconds 1 --wall-ms 3000
 # (defaults: 2 s and 5 s).
 #
@@ -124,10 +126,15 @@ done
 [ -n "$server_pid" ] || die "cannot find the server process under unshare ($server_pgid)"
 echo "hostile: server pid $server_pid (process group $server_pgid) on 127.0.0.1:$port"
 
-set +e
-# shellcheck disable=SC2086
-"$py" "$here/test_hostile.py" --url "http://127.0.0.1:$port" --canary "$canary" \
-	--server-pid "$server_pid" --server-log "$log" ${HOSTILE_ARGS:-}
-status=$?
-set -e
+# The whole suite once per Python the server serves (GET /api/pythons).
+pythons=$("$py" -c 'import json, sys, urllib.request
+print(" ".join(p["version"] for p in json.load(urllib.request.urlopen(sys.argv[1]))))' \
+	"http://127.0.0.1:$port/api/pythons") || die "GET /api/pythons failed"
+status=0
+for python in $pythons; do
+	# shellcheck disable=SC2086
+	"$py" "$here/test_hostile.py" --url "http://127.0.0.1:$port" --canary "$canary" \
+		--server-pid "$server_pid" --server-log "$log" --python "$python" \
+		${HOSTILE_ARGS:-} || status=1
+done
 exit "$status"

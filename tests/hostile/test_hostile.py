@@ -20,8 +20,11 @@ A case marked `known=` documents a bug that is not fixed yet: its failure is
 reported as KNOWN and does not fail the suite; if it starts passing, the
 suite fails (strict), so the marker gets removed with the fix.
 
+Every run goes to the Python --python names ("3.13"; run.sh runs the suite
+once per Python the server serves), and (b) watches that Python's zygote.
+
 Usage: test_hostile.py --url URL --canary VALUE --server-pid PID
-       [--server-log FILE] [--only SUBSTRING ...] [--list]
+       [--python X.Y] [--server-log FILE] [--only SUBSTRING ...] [--list]
 Python 3 standard library only; run with /usr/bin/python3.
 """
 
@@ -96,10 +99,11 @@ class Response:
 
 
 class Client:
-    def __init__(self, url):
+    def __init__(self, url, python=None):
         parts = urllib.parse.urlsplit(url)
         self.host = parts.hostname
         self.port = parts.port
+        self.python = python  # the Python runs go to; None: the server's default
         self.bodies = []  # every raw body seen, for the canary check
 
     def request(self, method, path, body=None, headers=None, timeout=REQUEST_TIMEOUT):
@@ -123,6 +127,8 @@ class Client:
         body = {"code": code}
         if setup is not None:
             body["setup"] = setup
+        if self.python:
+            body["python"] = self.python
         return self.post_raw(json.dumps(body).encode("utf-8"), timeout=timeout)
 
     def post_raw(self, raw, timeout=REQUEST_TIMEOUT):
@@ -130,8 +136,13 @@ class Client:
                             timeout)
 
     def health(self):
+        """/api/health, its "pool" that of the Python runs go to."""
         r = self.request("GET", "/api/health")
         check(r.code == 200 and isinstance(r.data, dict), "health: " + r.summary())
+        mine = [p for p in r.data.get("pythons", []) if p["version"] == self.python]
+        if self.python:
+            check(len(mine) == 1, "the server does not serve Python %s" % self.python)
+            r.data["pool"] = mine[0]["pool"]
         return r.data
 
 
@@ -1164,6 +1175,7 @@ def main():
     ap.add_argument("--canary", required=True)
     ap.add_argument("--server-pid", type=int, required=True)
     ap.add_argument("--server-log")
+    ap.add_argument("--python", help="the Python every run asks for (default: the server's)")
     ap.add_argument("--only", action="append", default=[],
                     help="run only cases whose 'kind/name' contains this (repeatable)")
     ap.add_argument("--list", action="store_true")
@@ -1176,11 +1188,13 @@ def main():
             print("%-10s %s%s" % (kind, name, "  [known bug]" if known else ""))
         return 0
 
-    client = Client(args.url)
+    client = Client(args.url, args.python)
     host = Host(args, client)
     kinds = sorted({cs[0] for cs in selected})
-    print("hostile: %d cases over %d kinds against %s (server pid %d, zygote %s, cwd %s)%s"
-          % (len(selected), len(kinds), args.url, args.server_pid, host.zygote_pid, host.cwd,
+    print("hostile: %d cases over %d kinds against %s, Python %s (server pid %d, zygote %s, "
+          "cwd %s)%s"
+          % (len(selected), len(kinds), args.url, args.python or "default", args.server_pid,
+             host.zygote_pid, host.cwd,
              " [SANITIZER=%s]" % SANITIZER if SANITIZER else ""))
     failures, known_hits, fixed = [], [], []
     t_suite = time.monotonic()

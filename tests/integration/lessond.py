@@ -89,11 +89,14 @@ class Server:
                                        {"Content-Type": "application/json"}, **kw)
         return status, json.loads(body)
 
-    def run(self, code, setup=None, **kw):
-        """POST /api/run; asserts HTTP 200 and returns the run report."""
+    def run(self, code, setup=None, python=None, **kw):
+        """POST /api/run (on `python`, "3.13", when given; else the server's
+        default); asserts HTTP 200 and returns the run report."""
         body = {"code": code}
         if setup is not None:
             body["setup"] = setup
+        if python is not None:
+            body["python"] = python
         status, report = self.post_json("/api/run", body, **kw)
         if status != 200:
             raise AssertionError(f"HTTP {status}: {report}")
@@ -110,3 +113,9 @@ class Server:
         status, _, body = self.request("GET", "/api/health")
         assert status == 200, status
         return json.loads(body)
+
+    def pythons(self):
+        """The versions GET /api/pythons lists, oldest first."""
+        status, _, body = self.request("GET", "/api/pythons")
+        assert status == 200, status
+        return [p["version"] for p in json.loads(body)]

@@ -21,8 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lessond import BIN, SANITIZER, Server  # noqa: E402
-
-PYTHON = "/usr/bin/python3.11"  # Debian's build: the one the server embeds
+from pythons import LINKED, PYTHONS_DIR, installed, missing, standalone, tree  # noqa: E402
 CONTRACT = {"status", "result", "stdout", "stderr", "truncated", "exception", "objects",
             "memory", "time", "python", "message"}
 
@@ -105,7 +104,9 @@ SEED_002_MYCLASS = textwrap.dedent("""\
     x = [MyClass(1, 1) for i in range(num)]
     """)
 
-# The standalone references, computed by Debian's python3.11 at test time.
+# The standalone references, computed at test time by the standalone
+# interpreter of the version measured (pythons.py): Debian 12's python3.11,
+# or 3.13 in its Debian 13 tree under that tree's loader.
 # A snippet that measures itself runs as a plain script whose last line
 # prints its result. A snippet lessond measures runs under this minimal
 # harness: compiled, executed in a fresh __main__ namespace, traced around
@@ -125,10 +126,10 @@ HARNESS = textwrap.dedent("""\
     """)
 
 
-def python_output(files, script, runs=3):
-    """stdout of `python3.11 -I -S script` with `files` ({name: text}) in a
-    temporary directory, as the most common of `runs` runs. Debian's
-    python3.11 is not PIE: its heap lies below 1 GiB and ints made from
+def python_output(python, files, script, runs=3):
+    """stdout of `python -I -S script` (python: a command, pythons.standalone)
+    with `files` ({name: text}) in a temporary directory, as the most common
+    of `runs` runs. Debian's python3.11 is not PIE: its heap lies below 1 GiB and ints made from
     addresses (a class's key among its base's subclasses) take one 4-byte
     digit, except when address randomisation puts the heap right under
     1 GiB, about one run in a hundred."""
@@ -136,24 +137,24 @@ def python_output(files, script, runs=3):
         for name, text in files.items():
             with open(os.path.join(tmp, name), "w") as f:
                 f.write(text)
-        runs = [subprocess.run([PYTHON, "-I", "-S", *script], cwd=tmp, text=True,
+        runs = [subprocess.run([*python, "-I", "-S", *script], cwd=tmp, text=True,
                                capture_output=True, check=True).stdout for _ in range(runs)]
     return collections.Counter(runs).most_common(1)[0][0]
 
 
-def plain_script(body, last):
-    """The value `python3.11 -I -S users.py` prints for body + print(last)."""
+def plain_script(python, body, last):
+    """The value `python -I -S users.py` prints for body + print(last)."""
     script = body + "print(" + last + ")\n"
-    return ast.literal_eval(python_output({"users.py": script}, ["users.py"]))
+    return ast.literal_eval(python_output(python, {"users.py": script}, ["users.py"]))
 
 
-def harnessed(code, runs=3, setup=None):
+def harnessed(python, code, runs=3, setup=None):
     """(peak, current) tracemalloc reports for code (after setup) under HARNESS."""
     files = {"harness.py": HARNESS, "snippet.py": code}
     if setup is not None:
         files["setup.py"] = setup
-    out = python_output(files, ["harness.py", "snippet.py"] + (["setup.py"] if setup else []),
-                        runs)
+    out = python_output(python, files,
+                        ["harness.py", "snippet.py"] + (["setup.py"] if setup else []), runs)
     peak, current = map(int, out.split())
     return peak, current
 
@@ -221,7 +222,9 @@ class RunContract(unittest.TestCase):
         self.assertNotIn("ast.py", e["traceback"])
 
     def test_attribute_error_names_attribute_and_object(self):
-        r = self.run_code(textwrap.dedent("""\
+        # Each Python words it its own way (3.13 adds "and no __dict__ for
+        # setting new attributes"): the message is the standalone one's.
+        code = textwrap.dedent("""\
             class Point:
                 __slots__ = ("x", "y")
                 def __init__(self, x, y):
@@ -229,10 +232,21 @@ class RunContract(unittest.TestCase):
                     self.y = y
             origin = Point(0, 0)
             origin.z = 1
-            """))
+            """)
+        for version in installed():
+            with self.subTest(python=version):
+                self.check_attribute_error(code, version)
+
+    def check_attribute_error(self, code, version):
+        r = self.server.run(code, python=version)
+        theirs = subprocess.run([*standalone(version), "-I", "-S", "-c",
+                                 "try:\n" + textwrap.indent(code, "    ") +
+                                 "except AttributeError as e:\n    print(e)"],
+                                capture_output=True, text=True, check=True).stdout
         e = r["exception"]
         self.assertEqual(e["type"], "AttributeError")
-        self.assertEqual(e["message"], "'Point' object has no attribute 'z'")
+        self.assertEqual(e["message"] + "\n", theirs)
+        self.assertTrue(e["message"].startswith("'Point' object has no attribute 'z'"))
         self.assertEqual(e["line"], 7)
         self.assertEqual(e["name"], "z")
         self.assertEqual(e["object"]["type"], "Point")
@@ -438,24 +452,44 @@ class HeapLimit(unittest.TestCase):
         # heap: malloc's overhead, the interpreter's mappings and
         # tracemalloc's own records do not count against it. (With RLIMIT_AS
         # at 256 MiB and tracemalloc, the 9afee11 build stopped this with a
-        # memory_limit at 87 MB, even given 10 s of CPU.) About 0.45 s of CPU,
-        # 0.6 s under ASan, of the 4 s limit.
-        r = self.server.run("x = [str(i) for i in range(1_500_000)]\nlen(x)")
-        self.assertEqual(r["status"], "ok", r)
-        self.assertGreater(r["memory"]["peak_bytes"], 90_000_000)
+        # memory_limit at 87 MB, even given 10 s of CPU.) About 0.5 s of CPU,
+        # 0.7 s under ASan, of the 4 s limit.
+        # 1.7M strings: 3.13 makes them in less memory than 3.11 does.
+        for version in installed():
+            with self.subTest(python=version):
+                r = self.server.run("x = [str(i) for i in range(1_700_000)]\nlen(x)",
+                                    python=version)
+                self.assertEqual(r["status"], "ok", r)
+                self.assertGreater(r["memory"]["peak_bytes"], 90_000_000)
 
 
-class Fidelity(unittest.TestCase):
-    """Memory figures equal what Debian's python3.11 reports standalone:
-    byte for byte in normal and UBSan builds, within 64 bytes under ASan."""
+class Fidelity311(unittest.TestCase):
+    """Memory figures equal what the same version's standalone interpreter
+    reports (pythons.py): byte for byte in normal and UBSan builds, within
+    64 bytes under ASan. Against a server that serves that version alone."""
+
+    VERSION = "3.11"
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server().__enter__()
+        reason = missing(cls.VERSION)
+        if reason:
+            raise unittest.SkipTest(reason)
+        cls.python = standalone(cls.VERSION)
+        cls.args = ("--pythons", cls.VERSION)
+        cls.server = Server(*cls.args).__enter__()
 
     @classmethod
     def tearDownClass(cls):
         cls.server.__exit__(None, None, None)
+
+    def test_the_server_runs_this_version_and_the_reference_too(self):
+        major, minor = self.VERSION.split(".")
+        r = self.server.run("import sys\nsys.version_info[:2]")
+        self.assertEqual(r["result"]["repr"], "(%s, %s)" % (major, minor))
+        self.assertTrue(r["python"].startswith(self.VERSION + "."), r["python"])
+        ref = python_output(self.python, {"v.py": "import sys\nprint(sys.version)\n"}, ["v.py"], 1)
+        self.assertTrue(ref.startswith(r["python"] + " "), (ref, r["python"]))
 
     def assert_standalone(self, theirs, ours_from, theirs_again=None):
         """Compares figures (a tuple of byte counts) that ours_from(server)
@@ -472,7 +506,7 @@ class Fidelity(unittest.TestCase):
                 self.assertLessEqual(abs(a - b), 64, (ours, theirs))
             return
         if ours != theirs:
-            with Server() as fresh:
+            with Server(*self.args) as fresh:
                 ours = ours_from(fresh)
             if theirs_again is not None:
                 theirs = theirs_again()
@@ -481,22 +515,22 @@ class Fidelity(unittest.TestCase):
     def assert_runner_figures(self, code, at_least, setup=None):
         """The runner's peak and current for code (after setup, run under the
         server's default limits) equal tracemalloc's under a standalone
-        python3.11."""
-        theirs = harnessed(code, runs=1, setup=setup)
+        interpreter of the same version."""
+        theirs = harnessed(self.python, code, runs=1, setup=setup)
 
         def ours_from(server):
             r = server.run(code, setup=setup)
             self.assertEqual(r["status"], "ok", r)
             return r["memory"]["peak_bytes"], r["memory"]["current_bytes"]
 
-        self.assert_standalone(theirs, ours_from, lambda: harnessed(code, setup=setup))
+        self.assert_standalone(theirs, ours_from, lambda: harnessed(self.python, code, setup=setup))
         self.assertGreater(theirs[0], at_least)
 
     def test_snippet_own_tracemalloc_regular_vs_slots_user(self):
         # The plain script imports tracemalloc, which runs tracemalloc.py
         # and leaves CPython's free lists filled; whether the class call's
         # argument tuple (48 bytes) is counted depends on them.
-        theirs = plain_script(USERS_BODY, USERS_RESULT)
+        theirs = plain_script(self.python, USERS_BODY, USERS_RESULT)
 
         def ours_from(server):
             r = server.run(USERS)
@@ -511,7 +545,7 @@ class Fidelity(unittest.TestCase):
     def test_runner_peak_for_100k_points(self):
         for slots in ("", '__slots__ = ("x", "y")'):
             code = POINTS.format(slots=slots)
-            theirs = harnessed(code)
+            theirs = harnessed(self.python, code)
 
             def ours_from(server):
                 r = server.run(code)
@@ -541,7 +575,7 @@ class Fidelity(unittest.TestCase):
         # Reporting `u` calls hasattr(u, '__dict__'), which materialises the
         # dict in 3.11; the figures must not include it.
         code = "class U:\n    def __init__(self):\n        self.a = 1\nu = U()"
-        theirs = harnessed(code)[1:]
+        theirs = harnessed(self.python, code)[1:]
 
         def ours_from(server):
             r = server.run(code)
@@ -549,6 +583,12 @@ class Fidelity(unittest.TestCase):
             return (r["memory"]["current_bytes"],)
 
         self.assert_standalone(theirs, ours_from)
+
+
+class Fidelity313(Fidelity311):
+    """The same cases on 3.13, against the tree's own python3.13."""
+
+    VERSION = "3.13"
 
 
 class BadRequests(unittest.TestCase):
@@ -651,6 +691,131 @@ def deny_landlock():
                            ctypes.c_ulong]
     if libc.prctl(38, 1, None, 0, 0) or libc.prctl(22, 2, prog, 0, 0):  # NO_NEW_PRIVS, SECCOMP
         raise OSError(ctypes.get_errno(), "cannot install the test filter")
+
+
+class Pythons(unittest.TestCase):
+    """One zygote per Python (docs/ARCHITECTURE.md §9): runs and checks go to
+    the one they ask for, the newest by default; each is listed and reported."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().__enter__()
+        cls.versions = installed()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def test_pythons_lists_each_with_the_newest_as_default(self):
+        status, _, body = self.server.request("GET", "/api/pythons")
+        self.assertEqual(status, 200)
+        listed = json.loads(body)
+        self.assertEqual([p["version"] for p in listed], self.versions)
+        self.assertEqual([p["default"] for p in listed],
+                         [v == self.versions[-1] for v in self.versions])
+        for p in listed:
+            r = self.server.run("import sys\nsys.version.split()[0]", python=p["version"])
+            self.assertEqual(r["python"], p["full"])
+            self.assertEqual(ast.literal_eval(r["result"]["repr"]), p["full"])
+            self.assertTrue(p["full"].startswith(p["version"] + "."), p)
+        self.assertEqual(self.server.run("1")["python"], listed[-1]["full"])
+
+    def test_an_unknown_python_is_a_400_naming_the_ones_there_are(self):
+        for body in ({"code": "1", "python": "2.7"},
+                     {"lesson": "where-attributes-live", "step": "second-user",
+                      "answer": "1", "python": "2.7"}):
+            path = "/api/run" if "code" in body else "/api/check"
+            status, answer = self.server.post_json(path, body)
+            self.assertEqual(status, 400, answer)
+            self.assertIn("'2.7'", answer["error"])
+            self.assertIn("runs " + ", ".join(self.versions), answer["error"])
+        status, answer = self.server.post_json("/api/run", {"code": "1", "python": 3.13})
+        self.assertEqual(status, 400, answer)
+
+    def test_a_check_says_which_python_answered(self):
+        for version in self.versions:
+            status, answer = self.server.post_json(
+                "/api/check", {"lesson": "where-attributes-live", "step": "second-user",
+                               "answer": "{'name': 'Bea'}", "python": version})
+            self.assertEqual(status, 200, answer)
+            self.assertTrue(answer["correct"], answer)
+            self.assertTrue(answer["python"].startswith(version + "."), answer)
+            self.assertEqual(answer["run"]["python"], answer["python"])
+
+    def test_health_reports_each_python(self):
+        h = self.server.health()
+        self.assertEqual(h["status"], "ok")
+        self.assertEqual([p["version"] for p in h["pythons"]], self.versions)
+        pids = set()
+        for p in h["pythons"]:
+            self.assertTrue(p["sandbox"]["required_active"], p)
+            self.assertEqual(p["sandbox"]["layers"]["landlock"], "active")
+            self.assertEqual(p["pool"]["size"], 2)
+            pids.add(p["pool"]["zygote_pid"])
+        self.assertEqual(len(pids), len(self.versions))  # a zygote each
+        self.assertEqual(h["python"], h["pythons"][-1]["full"])
+
+    def zygote_of(self, version):
+        """The host pid of `version`'s zygote."""
+        return next(p["pool"]["zygote_pid"] for p in self.server.health()["pythons"]
+                    if p["version"] == version)
+
+    def test_a_trees_zygote_maps_nothing_of_this_machine(self):
+        for version in self.versions:
+            if version == LINKED:
+                continue
+            with open("/proc/%d/maps" % self.zygote_of(version)) as f:
+                files = {line.split(None, 5)[5].strip() for line in f
+                         if len(line.split(None, 5)) == 6 and line.split(None, 5)[5][0] == "/"}
+            root = os.path.realpath(tree(version)) + "/"
+            zygote = os.path.realpath(os.path.join(PYTHONS_DIR, version, "zygote"))
+            self.assertIn(root + "usr/lib/x86_64-linux-gnu/libpython%s.so.1.0" % version, files)
+            self.assertEqual({f for f in files if not f.startswith(root) and f != zygote},
+                             set())
+
+    def test_a_trees_children_read_that_tree_only(self):
+        for version in self.versions:
+            if version == LINKED:
+                continue
+            with self.subTest(python=version):
+                # Its stdlib and the extension modules that load the tree's
+                # libraries (libmpdec, libexpat) work; this machine's files
+                # and its own Python's stdlib stay shut.
+                r = self.server.run(
+                    "import _decimal, pyexpat, os\n"
+                    "os.path.exists(os.__file__), os.__file__.startswith(%r)"
+                    % os.path.realpath(tree(version)), python=version)
+                self.assertEqual(r["result"]["repr"], "(True, True)", r)
+                for path in ("/usr/lib/python3.11/os.py", "/etc/passwd",
+                             "/usr/lib/x86_64-linux-gnu/libc.so.6"):
+                    r = self.server.run("open(%r).read(1)" % path, python=version)
+                    self.assertEqual(r["exception"]["type"], "PermissionError", (path, r))
+
+    def test_a_python_not_installed_stops_the_server_with_what_to_do(self):
+        out = subprocess.run([BIN, "--pythons", "3.11,9.9", "--port", "0"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("Python 9.9 is not installed", out.stderr)
+        self.assertIn("make python313", out.stderr)
+        out = subprocess.run([BIN, "--pythons", "3.11,three", "--port", "0"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("not a list of versions", out.stderr)
+
+    def test_nothing_prepared_serves_the_linked_python_and_says_so(self):
+        with tempfile.TemporaryDirectory() as empty:
+            with Server("--pythons-dir", empty) as s:
+                self.assertEqual(s.pythons(), [LINKED])
+                self.assertIn("serving Python %s only: no other Python is prepared in %s"
+                              % (LINKED, empty), s.read_log())
+                self.assertEqual(s.run("1")["python"].rsplit(".", 1)[0], LINKED)
+            os.makedirs(os.path.join(empty, "3.13", "root"))
+            with Server("--pythons-dir", empty) as s:
+                self.assertIn("python 3.13 is not prepared, so it is left out: "
+                              "%s/3.13/root/.lessond-tree is missing or unusable (`make "
+                              "python313` prepares Python 3.13 from Debian 13)" % empty,
+                              s.read_log())
+                self.assertEqual(s.pythons(), [LINKED])
 
 
 class Strictness(unittest.TestCase):

@@ -13,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lessond import BIN, Server  # noqa: E402
+from pythons import installed, missing  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "lessons")
@@ -227,10 +228,22 @@ class CheckLessons(unittest.TestCase):
                 f.write(LESSON_HEAD + body)
             return path, self.check_dir(tmp, *args)
 
-    def test_fixture_course_agrees(self):
+    def sections(self, stdout):
+        """{version: its part of check-lessons' report}, one per Python."""
+        parts = re.split(r"(?m)^check-lessons: Python (\d+\.\d+)\n", stdout)
+        return dict(zip(parts[1::2], parts[2::2]))
+
+    def test_every_installed_python_checks_every_step(self):
         out = self.check_dir(FIXTURES)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("1 lessons, 5 steps agree", out.stdout)
+        sections = self.sections(out.stdout)
+        self.assertEqual(list(sections), installed())
+        for version, text in sections.items():
+            self.assertIn("check-lessons: Python %s: 1 lessons, 5 steps agree" % version, text)
+        self.assertIn("check-lessons: every step agrees on Python " + ", ".join(installed()),
+                      out.stdout)
+        out = self.check_dir(FIXTURES, "--pythons", "3.11")
+        self.assertEqual(list(self.sections(out.stdout)), ["3.11"])
 
     def test_each_step_is_reported_with_its_figures_and_limits(self):
         out = self.check_dir(FIXTURES, "--cpu-seconds", "3", "--wall-ms", "6500",
@@ -242,18 +255,21 @@ class CheckLessons(unittest.TestCase):
         limited = (r"cpu \d+ ms \(limit 3 s\), wall \d+ ms \(limit 6500 ms\), "
                    r"peak \d+(\.\d)? (bytes|KiB|MiB) \(limit 200 MiB\)")
         path = os.path.join(FIXTURES, "10-points.md")
-        for line, kind, step in ((11, "example", "define"), (22, "predict", "has-dict"),
-                                 (30, "predict", "assign-z"), (34, "goal", "slot-it")):
-            self.assertRegex(out.stdout, rf"(?m)^{path}:{line} {kind} {step}: {limited}$")
-        self.assertRegex(out.stdout, rf"(?m)^{path}:\d+ experiment scale, 4 points, worst "
-                         r"'\w+' at N = \d+: cpu \d+ ms \(limit 7 s\), wall \d+ ms "
-                         r"\(limit 15 s\), peak [\d.]+ (bytes|KiB|MiB) \(limit 300 MiB\)$")
-        for variant in ("plain", "slots"):
-            for n in (100, 1000):
-                self.assertRegex(out.stdout, rf"(?m)^  '{variant}' at N = {n}: {fig}$")
-        top = out.stdout.split("the 4 heaviest steps by CPU (experiments apart):\n", 1)
-        self.assertEqual(len(top), 2, out.stdout)
-        self.assertEqual(len(re.findall(rf"(?m)^  {path}:\d+ \w+ [\w-]+: {fig}$", top[1])), 4)
+        for version, text in self.sections(out.stdout).items():
+            with self.subTest(python=version):
+                for line, kind, step in ((11, "example", "define"), (22, "predict", "has-dict"),
+                                         (30, "predict", "assign-z"), (34, "goal", "slot-it")):
+                    self.assertRegex(text, rf"(?m)^{path}:{line} {kind} {step}: {limited}$")
+                self.assertRegex(text, rf"(?m)^{path}:\d+ experiment scale, 4 points, worst "
+                                 r"'\w+' at N = \d+: cpu \d+ ms \(limit 7 s\), wall \d+ ms "
+                                 r"\(limit 15 s\), peak [\d.]+ (bytes|KiB|MiB) \(limit 300 MiB\)$")
+                for variant in ("plain", "slots"):
+                    for n in (100, 1000):
+                        self.assertRegex(text, rf"(?m)^  '{variant}' at N = {n}: {fig}$")
+                top = text.split("the 4 heaviest steps by CPU (experiments apart):\n", 1)
+                self.assertEqual(len(top), 2, text)
+                self.assertEqual(len(re.findall(rf"(?m)^  {path}:\d+ \w+ [\w-]+: {fig}$",
+                                                top[1])), 4)
 
     def test_a_step_that_measures_itself_has_no_peak(self):
         _, out = self.check_text("```python example id=own\nimport tracemalloc\n"
@@ -370,6 +386,50 @@ class CheckLessons(unittest.TestCase):
         _, out = self.check_text("```python predict id=p raises=KeyError\n{}.get('a')\n```\n")
         self.assertEqual(out.returncode, 1)
         self.assertIn("did not raise", out.stderr)
+
+
+SIZE_STEP = ("```python predict id=size {answers}\nimport sys\n\nclass P:\n"
+             "    def __init__(self):\n        self.x = 1\n        self.y = 2\n\n"
+             "sys.getsizeof(P())\n```\n")
+MESSAGE_STEP = ("```python example id=msg\nclass P:\n    __slots__ = ('x',)\n\ntry:\n"
+                "    P().z = 1\nexcept AttributeError as e:\n    print(e)\n```\n\n{outputs}")
+
+
+class PerVersionExpectations(unittest.TestCase):
+    """A step declares what each Python gives: answer@X.Y= on a prediction,
+    `output python=X.Y` blocks on an example; check-lessons holds every
+    Python to its own."""
+
+    check_text = CheckLessons.check_text
+    check_dir = CheckLessons.check_dir
+
+    @classmethod
+    def setUpClass(cls):
+        reason = missing("3.13")
+        if reason:
+            raise unittest.SkipTest(reason)
+
+    def test_each_python_is_held_to_its_own_answer(self):
+        # answer= serves the Pythons without one of their own: none here.
+        _, out = self.check_text(SIZE_STEP.format(
+            answers='answer="0" answer@3.11="56" answer@3.13="48"'))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        _, out = self.check_text(SIZE_STEP.format(answers='answer@3.11="56" answer="56"'))
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, r"Python 3\.13: .*:8: predict step 'size': the interpreter "
+                         r"does not accept the declared answer")
+
+    def test_each_python_is_held_to_its_own_output(self):
+        ours = "'P' object has no attribute 'z'\n"
+        newer = "'P' object has no attribute 'z' and no __dict__ for setting new attributes\n"
+        _, out = self.check_text(MESSAGE_STEP.format(
+            outputs="```text output\n%s```\n\n```text output python=3.13\n%s```\n"
+            % (ours, newer)))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        _, out = self.check_text(MESSAGE_STEP.format(outputs="```text output\n%s```\n" % ours))
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertRegex(out.stderr, r"Python 3\.13: .*: example step 'msg': its output block "
+                         r"differs from what it prints")
 
 
 if __name__ == "__main__":

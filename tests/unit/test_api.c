@@ -82,7 +82,7 @@ static int setup(void **state)
 		fprintf(stderr, "test_api: %s\n", err);
 		return -1;
 	}
-	api = (struct api){.cfg = &cfg, .pool = NULL, .lessons = course};
+	api = (struct api){.cfg = &cfg, .lessons = course};
 	return 0;
 }
 
@@ -160,6 +160,52 @@ static void test_health_without_pool(void **state)
 	a = call("HEAD", "/api/health", NULL);
 	assert_int_equal(a.status, 200);
 	answer_free(&a);
+}
+
+/* The Pythons the API knows, without their pools: GET /api/pythons lists
+ * them oldest first with the newest the default, health reports each, an
+ * unknown one is a 400 naming them, a known one reaches its (absent) pool. */
+static void test_pythons(void **state)
+{
+	(void)state;
+	struct answer a = call("GET", "/api/pythons", NULL);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(json_array_size(a.json), 0);
+	answer_free(&a);
+	api.pythons[0] = (struct python_pool){"3.11", NULL};
+	api.pythons[1] = (struct python_pool){"3.13", NULL};
+	api.npythons = 2;
+	a = call("GET", "/api/pythons", NULL);
+	assert_int_equal(json_array_size(a.json), 2);
+	const char *versions[2] = {"3.11", "3.13"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *p = json_array_get(a.json, i);
+		assert_string_equal(json_string_value(json_object_get(p, "version")), versions[i]);
+		assert_true(json_is_string(json_object_get(p, "full")));
+		assert_int_equal(json_is_true(json_object_get(p, "default")), i == 1);
+		assert_null(json_object_get(p, "pool"));
+	}
+	answer_free(&a);
+	a = call("GET", "/api/health", NULL);
+	json_t *second = json_array_get(json_object_get(a.json, "pythons"), 1);
+	assert_string_equal(json_string_value(json_object_get(second, "version")), "3.13");
+	assert_non_null(json_object_get(json_object_get(second, "sandbox"), "layers"));
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(second, "pool"), "runs")), 0);
+	answer_free(&a);
+	assert_error("POST", "/api/run", "{\"code\": \"1\", \"python\": \"3.12\"}", 400,
+	             "there is no Python '3.12' here; this server runs 3.11, 3.13");
+	assert_error("POST", "/api/check",
+	             "{\"lesson\": \"points\", \"step\": \"has-dict\", \"answer\": \"1\", "
+	             "\"python\": \"3.12\"}",
+	             400, "this server runs 3.11, 3.13");
+	assert_error("POST", "/api/check",
+	             "{\"lesson\": \"points\", \"step\": \"has-dict\", \"python\": 3}", 400,
+	             "python must be strings");
+	assert_error("POST", "/api/run", "{\"code\": \"1\", \"python\": \"3.13\"}", 503,
+	             "no runner");
+	assert_error("POST", "/api/run", "{\"code\": \"1\"}", 503, "no runner");
+	api.npythons = 0;
 }
 
 /* GET /api/lessons lists the course in order. */
@@ -322,6 +368,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_class_routes_without_records),
 	    cmocka_unit_test(test_health_without_pool),
+	    cmocka_unit_test(test_pythons),
 	    cmocka_unit_test(test_lessons_index),
 	    cmocka_unit_test(test_lesson_detail),
 	    cmocka_unit_test(test_run_without_pool),

@@ -386,6 +386,8 @@ static void test_usage_mentions_every_flag(void **state)
 	    {"--teacher-token-file", "LESSOND_TEACHER_TOKEN_FILE"},
 	    {"--keep-days", "LESSOND_KEEP_DAYS"},
 	    {"--backup", "LESSOND_BACKUP"},
+	    {"--pythons", "LESSOND_PYTHONS"},
+	    {"--pythons-dir", "LESSOND_PYTHONS_DIR"},
 	};
 	char buf[8192];
 	config_usage(buf, sizeof buf);
@@ -417,8 +419,9 @@ static void test_usage_flags_are_accepted(void **state)
 			fail_msg("usage lists %s but config_parse does not know it", flag);
 		seen++;
 	}
-	assert_int_equal(seen, 26); /* 13 options, --lessons-dir, the 3 experiment limits,
-	                             * 5 of fairness, 4 of the class records */
+	assert_int_equal(seen, 28); /* 13 options, --lessons-dir, the 3 experiment limits,
+	                             * 5 of fairness, 4 of the class records, 2 of the
+	                             * Pythons */
 }
 
 /* A short usage buffer is truncated and NUL-terminated, never overrun. */

@@ -809,6 +809,41 @@ static void test_sizes(void **state)
 	}
 }
 
+/* answer@X.Y= and `output python=X.Y` hold what one Python gives; the
+ * plain answer and output serve the others. */
+static void test_per_python_expectations(void **state)
+{
+	(void)state;
+	struct lesson l;
+	assert_int_equal(parse_body("```python predict id=p answer=\"56\" answer@3.13=\"48\"\n"
+	                            "s\n```\n"
+	                            "```python example id=e\nprint(1)\n```\n"
+	                            "```text output\nold\n```\n"
+	                            "```text output python=3.13\nnew\n```\n",
+	                            &l),
+	                 0);
+	assert_string_equal(step_answer_for(&l.steps[0], "3.13"), "48");
+	assert_string_equal(step_answer_for(&l.steps[0], "3.11"), "56");
+	assert_string_equal(step_answer_for(&l.steps[0], NULL), "56");
+	assert_string_equal(step_output_for(&l.steps[1], "3.13"), "new\n");
+	assert_string_equal(step_output_for(&l.steps[1], "3.11"), "old\n");
+	assert_null(step_answer_for(&l.steps[1], "3.13"));
+	lesson_free(&l);
+	assert_int_equal(parse_body("```python predict answer@3.13=\"48\"\ns\n```\n", &l), 0);
+	assert_null(step_answer_for(&l.steps[0], "3.11"));
+	lesson_free(&l);
+	assert_body_fails("```python predict answer@three=\"1\"\ns\n```\n", 7,
+	                  "answer@three: name a Python version after '@'");
+	assert_body_fails("```python predict answer@3=\"1\"\ns\n```\n", 7, "answer@3:");
+	assert_body_fails("```python example\nx = 1\n```\n```text output python=new\n1\n```\n", 10,
+	                  "output python=new: name a Python version");
+	assert_body_fails("```python example id=e\nx = 1\n```\n```text output python=3.13\n1\n```\n"
+	                  "```text output python=3.13\n2\n```\n",
+	                  13, "example step 'e' already has an output block for Python 3.13");
+	assert_body_fails("```python example\nx = 1\n```\n```text hint python=3.13\nh\n```\n", 10,
+	                  "cannot follow example");
+}
+
 /* Parts attach to the step just before them, prose between is the next
  * step's; every part kind refuses the wrong step. */
 static void test_parts_attach_to_previous_step(void **state)
@@ -960,6 +995,7 @@ int main(void)
 	    cmocka_unit_test(test_attributes),
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_parts_attach_to_previous_step),
+	    cmocka_unit_test(test_per_python_expectations),
 	    cmocka_unit_test(test_unterminated_plain_block),
 	    cmocka_unit_test(test_setup_for_joins),
 	    cmocka_unit_test(test_small_error_buffer),

@@ -104,6 +104,24 @@ static void test_code_and_setup(void **state)
 	run_request_free(&req);
 }
 
+/* "python" names the interpreter ("" when absent or null: the default). */
+static void test_python(void **state)
+{
+	(void)state;
+	struct run_request req;
+	assert_int_equal(parse("{\"code\": \"1\", \"python\": \"3.13\"}", &req), 0);
+	assert_string_equal(req.python, "3.13");
+	run_request_free(&req);
+	assert_null(req.python);
+	assert_int_equal(parse("{\"code\": \"1\", \"python\": null}", &req), 0);
+	assert_string_equal(req.python, "");
+	run_request_free(&req);
+	assert_int_equal(parse("{\"code\": \"1\"}", &req), 0);
+	assert_string_equal(req.python, "");
+	run_request_free(&req);
+	assert_refused("{\"code\": \"1\", \"python\": 3.13}", 400, "'python' must be a string");
+}
+
 /* A null setup counts as no setup. */
 static void test_null_setup(void **state)
 {
@@ -321,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_code_only),
 	    cmocka_unit_test(test_code_and_setup),
+	    cmocka_unit_test(test_python),
 	    cmocka_unit_test(test_null_setup),
 	    cmocka_unit_test(test_utf8_code),
 	    cmocka_unit_test(test_len_is_respected),
