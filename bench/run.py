@@ -3,9 +3,13 @@
 and at the seeds' scale.
 
 Starts lessond on a free port and measures, in parts (--only picks some):
-  latency     for each snippet: latency over HTTP with 1 keep-alive connection
-              (bench client, C), throughput with several connections, and a
-              fresh `python3.11 -I -c SNIPPET` per run, timed from spawn to exit;
+  idle        the memory each Python's zygote and its waiting children hold at
+              rest, RSS and PSS (bench/idle.py), and the second one's target;
+  latency     for each snippet on each Python the server serves (3.11, and
+              3.13 when it is prepared): latency over HTTP with 1 keep-alive
+              connection (bench client, C), throughput with several
+              connections, and a fresh `python3.X -I -c SNIPPET` per run (3.13's
+              under its tree's loader), timed from spawn to exit;
               a table, the naive/lessond ratio, and whether the targets are met;
   points      the 1M-points workload inside the child: untraced, under the
               runner's memory instrument, under tracemalloc (bench/scale.py;
@@ -66,6 +70,7 @@ def measure_peak_memory_use(f):
 '''
 
 SNIPPETS = [("trivial", TRIVIAL), ("memory", MEMORY_EXAMPLE)]
+LINKED = "3.11"  # the Python lessond links; the others come from trees (pythons/)
 
 # Targets (docs/ARCHITECTURE.md §7).
 TARGET_P50_MS = 0.5
@@ -81,6 +86,7 @@ class BenchError(Exception):
 # module too (one BenchError, not two).
 if __name__ == "__main__":
     sys.modules.setdefault("run", sys.modules["__main__"])
+import idle  # noqa: E402
 import scale  # noqa: E402
 
 
@@ -147,9 +153,19 @@ class Server:
         except (OSError, ValueError):
             return None
 
-    def run_once(self, code):
+    def pythons(self):
+        """The versions the server serves, oldest first (GET /api/pythons;
+        a build from before it serves 3.11 alone)."""
+        try:
+            with urllib.request.urlopen(self.url("/api/pythons"), timeout=5) as r:
+                return [p["version"] for p in json.load(r)]
+        except urllib.error.HTTPError:
+            return [LINKED]
+
+    def run_once(self, code, python=None):
+        body = {"code": code, **({"python": python} if python else {})}
         req = urllib.request.Request(self.url("/api/run"),
-                                     data=json.dumps({"code": code}).encode(),
+                                     data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.load(r)
@@ -258,18 +274,34 @@ def percentile(sorted_values, p):
     return sorted_values[int(rank) - 1]
 
 
+def naive_command(args, version):
+    """The fresh interpreter of `version` (a command list): --naive-python
+    for the linked one, else the tree's beside --lessond
+    (<its directory>/pythons/X.Y/root), under the tree's own loader, as
+    lessond starts that Python's zygote."""
+    if version == LINKED:
+        return [args.naive_python]
+    root = os.path.join(os.path.dirname(os.path.abspath(args.lessond)), "pythons", version,
+                        "root")
+    libs = "%s/lib/x86_64-linux-gnu:%s/usr/lib/x86_64-linux-gnu" % (root, root)
+    return [os.path.join(root, "lib64", "ld-linux-x86-64.so.2"), "--inhibit-cache",
+            "--library-path", libs, os.path.join(root, "usr", "bin", "python" + version)]
+
+
 def run_naive(python, code, runs, warmup):
-    """Times `python -I -c code` from spawn to exit, `runs` times."""
+    """Times `python -I -c code` (python: a command list) from spawn to
+    exit, `runs` times."""
     times = []
     for i in range(warmup + runs):
         t0 = time.perf_counter()
-        p = subprocess.Popen([python, "-I", "-c", code], stdin=subprocess.DEVNULL,
+        p = subprocess.Popen([*python, "-I", "-c", code], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, err = p.communicate()
         t1 = time.perf_counter()
         if p.returncode != 0:
             raise BenchError("%s -I -c failed (%s): %s"
-                             % (python, describe_exit(p.returncode), err.decode(errors="replace")))
+                             % (python[-1], describe_exit(p.returncode),
+                                err.decode(errors="replace")))
         if i >= warmup:
             times.append((t1 - t0) * 1e3)
     times.sort()
@@ -323,12 +355,18 @@ def fmt_rps(x):
 TITLES = {"trivial": "trivial: 1+1", "memory": "memory example: RegularUser/SlotsUser"}
 
 
+def title(name):
+    """A results key ("trivial 3.13") as the table names it."""
+    snippet, _, version = name.partition(" ")
+    return TITLES.get(snippet, snippet) + (" on Python %s" % version if version else "")
+
+
 def rows(args, r):
     """(label, stats, runs/s or None) for each line of one snippet's table."""
     return (("lessond, 1 connection", r["single"], r["single"]["rps"]),
             ("lessond, 1 conn., %g ms apart" % args.rest_pause_ms, r["rest"], None),
             ("lessond, %d connections" % args.connections, r["multi"], r["multi"]["rps"]),
-            ("fresh %s -I -c" % os.path.basename(args.naive_python), r["naive"],
+            ("fresh python%s -I -c" % r.get("python", LINKED), r["naive"],
              1e3 / r["naive"]["mean_ms"]))
 
 
@@ -338,7 +376,7 @@ def print_table(args, results):
     print(head)
     print("-" * len(head))
     for name, r in results.items():
-        print(TITLES.get(name, name))
+        print(title(name))
         for label, m, rps in rows(args, r):
             print("  %-32s %8s %8s %8s %8s %9s" % (label, fmt_ms(m["p50_ms"]), fmt_ms(m["p90_ms"]),
                                                   fmt_ms(m["p99_ms"]), fmt_ms(m["max_ms"]),
@@ -357,7 +395,7 @@ def print_side_by_side(args, before, after):
     print(head)
     print("-" * len(head))
     for name in after:
-        print(TITLES.get(name, name))
+        print(title(name))
         for (label, b, brps), (_, a, arps) in zip(rows(args, before[name]), rows(args, after[name])):
             cells = []
             for m, rps in ((b, brps), (a, arps)):
@@ -371,10 +409,16 @@ def print_side_by_side(args, before, after):
 
 
 def print_targets(results):
-    """Whether the trivial snippet meets the targets, for one lessond."""
-    t = results.get("trivial")
-    if not t:
-        return
+    """Whether the trivial snippet meets the targets on each Python, for one
+    lessond."""
+    for name, t in results.items():
+        if name.startswith("trivial"):
+            print("  Python %s:" % t.get("python", LINKED))
+            print_targets_of(t)
+
+
+def print_targets_of(t):
+    """Whether one Python's trivial runs meet the targets."""
     p50 = t["single"]["p50_ms"]
     ratio = t["naive"]["p50_ms"] / p50
     rps = t["multi"]["rps"]
@@ -447,15 +491,20 @@ def print_report(facts, health, args, results, checks, at_scale):
           % (facts["nproc"], facts["cpus"], facts["kernel"], facts.get("os", "?"),
              facts["cpu_model"]))
     print("load average before the run: %s; after: %s" % (facts["loadavg"], facts["loadavg_after"]))
-    print("python: lessond embeds %s; fresh-process baseline %s %s; this driver %s"
-          % (health.get("python", "?"), args.naive_python, facts["naive_python"],
-             facts["driver_python"]))
+    print("python: lessond serves %s (its own %s, the default %s); fresh-process baseline %s "
+          "%s; the scale parts run on %s; this driver %s"
+          % (", ".join(p["full"] for p in health.get("pythons", [])) or health.get("python", "?"),
+             LINKED, health.get("python", "?"), args.naive_python, facts["naive_python"],
+             args.scale_python, facts["driver_python"]))
     print("server: --pool-size %d; sandbox layers active: %s%s"
           % (args.pool_size, ", ".join(active) or "none",
              "; inactive: " + ", ".join(inactive) if inactive else ""))
     print("parts: %s%s" % (", ".join(p for p in PARTS if p in args.parts),
                            "; before: %s, after: %s" % (args.baseline_name, args.lessond_name)
                            if args.baseline else ""))
+    if "idle" in args.parts:
+        print()
+        idle.print_idle(at_scale["idle"])
     if "latency" in args.parts:
         print_latency(args, results, checks)
     if "points" in args.parts:
@@ -469,7 +518,7 @@ def print_report(facts, health, args, results, checks, at_scale):
         scale.print_steps(at_scale["steps"], args.steps_reps)
 
 
-PARTS = ("latency", "points", "experiment", "steps")
+PARTS = ("idle", "latency", "points", "experiment", "steps")
 PART_GROUPS = {"all": PARTS, "scale": ("points", "experiment", "steps")}
 
 
@@ -490,15 +539,24 @@ def parse_parts(text):
     return parts
 
 
+def latency_pythons(servers):
+    """The Pythons every server of `servers` serves, oldest first: the
+    latency part measures each (a baseline that predates 3.13 limits it)."""
+    lists = [s.pythons() for s in servers.values()]
+    return [v for v in lists[-1] if all(v in other for other in lists)]
+
+
 def measure_latency(args, servers, tmp, results, checks):
-    """The latency part: every snippet on every server (`servers`, {label:
-    Server}), filling results and checks."""
-    for name, code in SNIPPETS:
-        body_file = os.path.join(tmp, name + ".json")
+    """The latency part: every snippet on every Python on every server
+    (`servers`, {label: Server}), filling results and checks; a Python's
+    results are keyed "trivial 3.13"."""
+    for version, (snippet, code) in [(v, s) for v in latency_pythons(servers) for s in SNIPPETS]:
+        name = "%s %s" % (snippet, version)
+        body_file = os.path.join(tmp, name.replace(" ", "-") + ".json")
         with open(body_file, "w") as f:
-            json.dump({"code": code}, f)
+            json.dump({"code": code, "python": version}, f)
         for label, server in servers.items():
-            check = server.run_once(code)
+            check = server.run_once(code, version)
             if check.get("status") != "ok":
                 raise BenchError("snippet %s did not run on %s: %s"
                                  % (name, label, json.dumps(check)[:400]))
@@ -513,11 +571,11 @@ def measure_latency(args, servers, tmp, results, checks):
         rest = measure(servers, args.client, body_file, 1, args.rest_requests, 20,
                        int(args.rest_pause_ms * 1000))
         check_alive(servers)
-        log("%s: %d fresh %s processes" % (name, args.naive_runs, args.naive_python))
-        naive = run_naive(args.naive_python, code, args.naive_runs, 5)
+        log("%s: %d fresh python%s processes" % (name, args.naive_runs, version))
+        naive = run_naive(naive_command(args, version), code, args.naive_runs, 5)
         for label in servers:
             results[label][name] = {"single": single[label], "multi": multi[label],
-                                    "rest": rest[label], "naive": naive}
+                                    "rest": rest[label], "naive": naive, "python": version}
 
 
 def check_alive(servers):
@@ -532,10 +590,11 @@ def measure_at_scale(args, servers, points_servers):
     {label: figures}}."""
     out = {}
     if "points" in args.parts:
-        apis = {label: scale.Api(s.port) for label, s in points_servers.items()}
+        apis = {label: scale.Api(s.port, python=args.scale_python)
+                for label, s in points_servers.items()}
         out["points"] = scale.measure_points(apis, args.points_reps, log)
         check_alive(points_servers)
-    apis = {label: scale.Api(s.port) for label, s in servers.items()}
+    apis = {label: scale.Api(s.port, python=args.scale_python) for label, s in servers.items()}
     if "experiment" in args.parts:
         out["experiment"] = scale.measure_experiment(apis, args.experiment_reps, log)
         check_alive(servers)
@@ -551,10 +610,17 @@ def main():
     ap.add_argument("--lessond", default="build/lessond", help="server binary")
     ap.add_argument("--baseline", metavar="OLD_BINARY",
                     help="an older lessond to measure alongside, side by side")
+    ap.add_argument("--baseline-lessons", metavar="DIR",
+                    help="the lessons the baseline serves (default: lessons/; a build from "
+                         "before per-Python expectations cannot load today's, so give it its "
+                         "own: git archive OLD lessons | tar -x -C DIR)")
     ap.add_argument("--client", default="build/bench", help="bench client binary")
     ap.add_argument("--only", metavar="PARTS", default="all",
-                    help="comma-separated parts to run: latency, points, experiment, steps, "
-                         "or the groups scale (the last three) and all (the default)")
+                    help="comma-separated parts to run: idle, latency, points, experiment, "
+                         "steps, or the groups scale (the last three) and all (the default)")
+    ap.add_argument("--scale-python", default=LINKED,
+                    help="the Python the scale parts run on (%s: comparable with the "
+                         "figures of builds before 3.13)" % LINKED)
     ap.add_argument("--pool-size", type=int, default=2, help="lessond --pool-size (2)")
     ap.add_argument("--requests", type=int, default=2000, help="1-connection runs (2000)")
     ap.add_argument("--warmup", type=int, default=200, help="warm-up runs before each (200)")
@@ -603,15 +669,17 @@ def main():
         servers, points_servers = {}, {}
         for label in labels:
             binary = args.baseline if label == "before" else args.lessond
+            own = (["--lessons-dir", args.baseline_lessons]
+                   if label == "before" and args.baseline_lessons else [])
             if args.parts - {"points"}:
                 os.mkdir(os.path.join(tmp, label))
                 servers[label] = Server(binary, args.pool_size, os.path.join(tmp, label),
-                                        args.server_arg)
+                                        own + args.server_arg)
             if "points" in args.parts:
                 os.mkdir(os.path.join(tmp, label + "-points"))
                 points_servers[label] = Server(binary, args.pool_size,
                                                os.path.join(tmp, label + "-points"),
-                                               scale.POINTS_SERVER_ARGS + args.server_arg)
+                                               own + scale.POINTS_SERVER_ARGS + args.server_arg)
         every = [(label, s) for label, s in servers.items()] + \
             [(label + ", points", s) for label, s in points_servers.items()]
         exit_codes = {}
@@ -622,9 +690,11 @@ def main():
                 h = server.start()
                 health = h if label.startswith("after") and health is None else health
                 log("lessond (%s) on port %d, pool ready" % (label, server.port))
+            if "idle" in args.parts:
+                at_scale["idle"] = idle.measure_idle(servers["after"], args.pool_size)
             if "latency" in args.parts:
                 measure_latency(args, servers, tmp, results, checks)
-            at_scale = measure_at_scale(args, servers, points_servers)
+            at_scale.update(measure_at_scale(args, servers, points_servers))
             health = (servers or points_servers)["after"].health() or health
         except BenchError as e:
             log("run.py: %s" % e)
@@ -642,7 +712,8 @@ def main():
             for per_label in results.values():
                 for r in per_label.values():
                     for m in r.values():
-                        m.pop("samples", None)
+                        if isinstance(m, dict):  # r["python"] is the version
+                            m.pop("samples", None)
             with open(args.json, "w") as f:
                 json.dump({"facts": facts, "parts": sorted(args.parts), "results": results,
                            "checks": checks, "at_scale": at_scale, "health": health}, f,

@@ -62,14 +62,17 @@ class Api:
     timed from the request written to the answer read. Raises BenchError
     when the server cannot be reached or answers what is not JSON."""
 
-    def __init__(self, port, timeout=300.0):
+    def __init__(self, port, timeout=300.0, python=None):
         self.port = port
         self.timeout = timeout
+        self.python = python  # every run and check asks for it ("3.11"); None: the default
         self.conn = None
 
     def request(self, method, path, body=None):
         """Returns (HTTP status, decoded JSON body, latency in ms). Retries
         once on a new connection when the kept one was closed by the server."""
+        if self.python and path in ("/api/run", "/api/check") and body is not None:
+            body = dict(body, python=self.python)
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
         for attempt in (0, 1):
