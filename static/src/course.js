@@ -1,10 +1,12 @@
 // course.js: the course page: every lesson in order with its summary and
-// the learner's progress (done / started), a way back in, and a reset.
+// the learner's progress (done / started), a way back in, a reset, and the
+// class box (joinbox.js: join a class, or the class the learner is in).
 import { codeWords, h } from './dom.js';
 import { announce } from './announce.js';
 import * as api from './api.js';
 import * as store from './store.js';
 import { button } from './steps/common.js';
+import { classBox } from './joinbox.js';
 
 const STATE_TEXT = { done: 'Done', started: 'Started', new: 'Not started' };
 
@@ -49,6 +51,7 @@ export async function renderCourse(main) {
       { class: 'course' },
       h('h1', { tabindex: '-1' }, 'Python’s ', h('code', {}, '__slots__'), ', from the inside'),
       h('p', { class: 'course-intro' }, 'Short lessons in order. Each one has examples to run, results to predict, goals to reach and memory to measure, all on a real CPython.'),
+      classBox(),
       lessons.length
         ? h('ol', { class: 'course-list' }, lessons.map(lessonItem))
         : h('p', { class: 'page-error' }, 'This course has no lessons yet.'),
