@@ -51,7 +51,6 @@ export async function renderCourse(main) {
       { class: 'course' },
       h('h1', { tabindex: '-1' }, 'Python’s ', h('code', {}, '__slots__'), ', from the inside'),
       h('p', { class: 'course-intro' }, 'Short lessons in order. Each one has examples to run, results to predict, goals to reach and memory to measure, all on a real CPython.'),
-      classBox(),
       lessons.length
         ? h('ol', { class: 'course-list' }, lessons.map(lessonItem))
         : h('p', { class: 'page-error' }, 'This course has no lessons yet.'),
@@ -63,6 +62,7 @@ export async function renderCourse(main) {
           : lessons.length ? h('p', { class: 'course-done' }, '✓ Every lesson is done. Well measured!') : null,
         anyProgress ? reset : null,
       ),
+      classBox(),
     ),
   );
   return 'All lessons';

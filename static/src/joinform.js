@@ -86,7 +86,9 @@ export function joinForm({ idPrefix, code = null, onJoined }) {
         if (!error || !error.kind) throw error;
         // 404: no such class; 400: a malformed code or name, in the server's words.
         const refused = error.detail && (error.status === 404 || error.status === 400);
-        const problem = refused ? error.detail : error.message;
+        const problem = error.status === 429
+          ? `Too many tries with codes that do not exist. Wait ${error.retryAfter || 60} s, then check the code with your teacher.`
+          : refused ? error.detail : error.message;
         const aboutName = error.status === 400 && /name/i.test(error.detail) && !/code/i.test(error.detail);
         if (aboutName) {
           mark(nameField, problem);

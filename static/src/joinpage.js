@@ -14,6 +14,12 @@ export function joinCode(pathname) {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
+/** A code from the address as a teacher shows it ("cdfhjk" -> "CDF-HJK"); others as typed, in capitals. */
+export function shownCode(code) {
+  const plain = code.toUpperCase().replace(/[\s-]/g, '');
+  return /^[A-Z0-9]{6}$/.test(plain) ? `${plain.slice(0, 3)}-${plain.slice(3)}` : code.toUpperCase();
+}
+
 /** What the page says once the learner is in the class. */
 function joinedView(m) {
   return h(
@@ -46,12 +52,12 @@ export async function renderJoin(main, code) {
     h(
       'div',
       { class: 'join-page' },
-      h('h1', { tabindex: '-1' }, code ? ['Join the class ', h('span', { class: 'class-code' }, code.toUpperCase())] : 'Join a class'),
+      h('h1', { tabindex: '-1' }, code ? ['Join the class ', h('span', { class: 'class-code' }, shownCode(code))] : 'Join a class'),
       h('p', { class: 'course-intro' }, 'Your teacher will see your progress in the lessons under the name you give here: which steps you tried and finished, your wrong guesses and errors, and your latest code.'),
       inOther,
       form,
       h('p', { class: 'join-skip' }, h('a', { href: '/#/' }, 'Go to the lessons without joining')),
     ),
   );
-  return code ? `Join the class ${code.toUpperCase()}` : 'Join a class';
+  return code ? `Join the class ${shownCode(code)}` : 'Join a class';
 }

@@ -1,10 +1,12 @@
 // progress.js: what only the page knows about a learner's work, sent to
 // their class (POST /api/progress) while they are in one: a step marked
 // done (once per step and page visit), and the code they edited, sent when
-// they run it or leave the step, or the page goes away: never per key.
-// Runs and checks the server records by itself. Not in a class: nothing is
-// sent. A send that fails counts as "not saved" (api.noteProgress), and is
-// tried again at the next chance (code) or the next visit (done).
+// they leave the step or the page goes away: never per key. Runs and
+// checks the server records by itself, with their code, so code that a
+// recorded run or check carried is not sent again (carriedBy). Not in a
+// class: nothing is sent. A send that fails counts as "not saved"
+// (api.noteProgress), and is tried again at the next chance (code) or the
+// next visit (done).
 import { noteProgress } from './api.js';
 import * as classapi from './classapi.js';
 import * as membership from './membership.js';
@@ -51,6 +53,21 @@ export function sendCode(lesson, step, { keepalive = false } = {}) {
     if (codeSent.get(key) === entry.code) codeSent.delete(key);
     failed(error);
   });
+}
+
+/**
+ * For a run or check of a step about to be sent (it carries the editor's
+ * code): returns answered(answer), which counts that code as sent when the
+ * answer says it was recorded ("queued" or "saved").
+ */
+export function carriedBy(lesson, step) {
+  const entry = edited.get(stepKey(lesson, step));
+  const code = entry && entry.code;
+  return (answer) => {
+    if (code === undefined || !membership.joined() || !answer) return;
+    if (answer.progress !== 'queued' && answer.progress !== 'saved') return;
+    codeSent.set(`${membership.current().class.code}\n${stepKey(lesson, step)}`, code);
+  };
 }
 
 /** Sends every step's edited code that was not sent yet. */

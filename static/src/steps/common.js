@@ -1,8 +1,8 @@
 // steps/common.js: what every step shares: its section and heading, the
 // toolbar, the "done" mark, saving edited code (in the browser, and for a
-// learner in a class, to the class when they run it or leave the step:
-// progress.js), and running an API call with the busy line and the result
-// panel.
+// learner in a class, to the class when they leave the step; a run or
+// check carries it itself: progress.js), and running an API call with the
+// busy line and the result panel.
 import { h, domId, prose } from '../dom.js';
 import { announce } from '../announce.js';
 import { whileBusy, busyLine } from '../busy.js';
@@ -71,6 +71,10 @@ export function stepFrame(ctx, step, index, instructions) {
     sendCode() {
       progress.sendCode(ctx.lesson.id, step.id);
     },
+    /** For a run or check about to go: returns answered(answer) (progress.carriedBy). */
+    carried() {
+      return progress.carriedBy(ctx.lesson.id, step.id);
+    },
   };
   // Leaving the step (focus moves out of it) sends its edited code.
   section.addEventListener('focusout', (event) => {
@@ -87,7 +91,7 @@ export function button(text, onClick, { kind = 'secondary', ...props } = {}) {
 
 /**
  * Saves a step's edited code (debounced); the original code is not stored.
- * The class gets it later (frame.sendCode, on a run or on leaving the step).
+ * The class gets it later (with a run or check, or frame.sendCode on leaving the step).
  */
 export function codeSaver(ctx, step, original) {
   let timer = 0;
@@ -104,14 +108,15 @@ export function codeSaver(ctx, step, original) {
  * Runs call(say) with the busy line after 200 ms on control, and shows
  * what comes back: render(answer) returns { element, summary } for the
  * output area. API errors become a plain-words panel. Both are announced.
- * The step's edited code goes to the class first (when it changed).
+ * The class records the code the call carries (progress.carriedBy).
  */
 export async function perform(frame, control, label, call, render) {
-  frame.sendCode();
+  const answered = frame.carried();
   return whileBusy(control, frame.busy, label, async (say) => {
     let shown;
     try {
       const answer = await call(() => say('The server is busy; trying again in a moment…'));
+      answered(answer);
       shown = render(answer);
     } catch (error) {
       if (!error || !error.kind) throw error;

@@ -18,13 +18,13 @@ const LISTS = [
 
 /** The code panel for course. Returns { element, show, update, close }. */
 export function codeView({ course }) {
-  const heading = h('h2', { id: 'code-view-title', tabindex: '-1' });
+  const heading = h('h2', { id: 'learner-code-title', tabindex: '-1' });
   const facts = h('p', { class: 'code-facts' });
   const lists = h('div', { class: 'code-lists' });
   const host = h('div', { class: 'editor-host' });
   const noCode = h('p', { class: 'code-none' });
   const close = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, 'Close');
-  const element = h('section', { class: 'code-view', 'aria-labelledby': 'code-view-title', hidden: true }, h('div', { class: 'code-view-head' }, heading, close), facts, lists, noCode, host);
+  const element = h('section', { class: 'learner-code', 'aria-labelledby': 'learner-code-title', hidden: true }, h('div', { class: 'learner-code-head' }, heading, close), facts, lists, noCode, host);
   let open = null; // { learner, lessonId, stepId, opener }
   let editor = null;
   let sig = null;

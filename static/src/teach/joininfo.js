@@ -1,21 +1,23 @@
 // teach/joininfo.js: how learners join a class, to show on a projector:
 // the code (large, easy to read aloud), the join link, and a QR code of
-// it. The link is this page's own address with /join/CODE, so it is the
-// address the teacher's browser reached lessond by; when that is this
-// computer only (localhost), the block says so.
+// it. The link is the server's join_url (made from the address the
+// teacher's browser reached lessond by), or this page's origin with
+// /join/CODE; when that is this computer only (localhost), the block
+// says so.
 import { h } from '../dom.js';
 import { qrImage } from './qr.js';
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 
-/** The join link of a class from this page's origin. */
-export function joinUrl(code) {
-  return `${window.location.origin}/join/${encodeURIComponent(code)}`;
+/** The join link of a class: the server's, when it is an absolute http(s) URL, else from this page's origin. */
+export function joinUrl(cls) {
+  if (typeof cls.join_url === 'string' && /^https?:\/\//.test(cls.join_url)) return cls.join_url;
+  return `${window.location.origin}/join/${encodeURIComponent(cls.code)}`;
 }
 
-/** The join details of cls ({code, display}); big: the projector's sizes. */
+/** The join details of cls ({code, display, join_url}); big: the projector's sizes. */
 export function joinInfo(cls, { big = false } = {}) {
-  const url = joinUrl(cls.code);
+  const url = joinUrl(cls);
   const qrBox = h('div', { class: 'qr-box' });
   qrImage(url, `QR code of the join link ${url}`).then(
     (img) => qrBox.replaceChildren(img),

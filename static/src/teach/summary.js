@@ -4,6 +4,7 @@
 // stuck on the step. Learners' answers are shown as text only. Redrawn only
 // when the summary changes.
 import { h } from '../dom.js';
+import { plural } from '../format.js';
 import { answerText } from '../names.js';
 import { GLYPH } from './records.js';
 import { describeStep } from './steps.js';
@@ -34,6 +35,13 @@ function hasMistakes(entry) {
   return KINDS.some(([key]) => (entry[key] || []).length > 0) || entry.stuck > 0;
 }
 
+/** "×3 (2 learners)": how often, and by how many learners when the server says. */
+function countText(item) {
+  const times = item.count === 1 ? 'once' : `${item.count} times`;
+  const who = Number.isInteger(item.learners) ? `, ${plural(item.learners, 'learner')}` : '';
+  return h('span', { class: 'mistake-count' }, h('span', { 'aria-hidden': 'true' }, `×${item.count}${who ? ` (${plural(item.learners, 'learner')})` : ''}`), h('span', { class: 'visually-hidden' }, `${times}${who}`));
+}
+
 /** One list of texts with counts ("Wrong answers": True ×3), or null when empty. */
 function countList(title, items) {
   if (!items || !items.length) return null;
@@ -42,7 +50,7 @@ function countList(title, items) {
     'div',
     { class: 'mistake-kind' },
     h('h4', {}, title),
-    h('ol', { class: 'mistake-list' }, top.map((it) => h('li', {}, answerText(it.text), h('span', { class: 'mistake-count' }, ` ×${it.count}`, h('span', { class: 'visually-hidden' }, ` (${it.count === 1 ? 'once' : `${it.count} times`})`))))),
+    h('ol', { class: 'mistake-list' }, top.map((it) => h('li', {}, answerText(it.text), ' ', countText(it)))),
   );
 }
 
