@@ -104,7 +104,7 @@ function skipLink() {
 window.addEventListener('hashchange', render);
 installSaveNotice(document.getElementById('save-notice'));
 progress.sendOnLeave();
-membership.refresh().catch(() => null); // a lesson opened first still knows the class
+membership.ready(); // a lesson opened first still knows the class
 skipLink();
 render();
 footer();

@@ -6,6 +6,7 @@
 import * as classapi from './classapi.js';
 
 let known = { class: null, name: null };
+let first = null;
 const listeners = [];
 
 /** The last membership seen: { class: {code, display, name} | null, name }. */
@@ -28,6 +29,15 @@ function keep(answer) {
 /** Calls fn(membership) after every change. */
 export function onChange(fn) {
   listeners.push(fn);
+}
+
+/**
+ * The membership once the server first said it (one request for every
+ * caller); never rejects: a failure leaves "no class".
+ */
+export function ready() {
+  if (!first) first = refresh().catch(() => known);
+  return first;
 }
 
 /** Asks the server again; a failure keeps the last copy and rejects. */

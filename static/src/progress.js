@@ -22,15 +22,17 @@ function failed(error) {
   if (!error || !error.status || error.status >= 500) noteProgress('not_saved', null);
 }
 
-/** Sends kind "done" for a step, once per class and page visit. */
+/** Sends kind "done" for a step, once per class and page visit (after the membership is known). */
 export function stepDone(lesson, step) {
-  if (!membership.joined()) return;
-  const key = `${membership.current().class.code}\n${stepKey(lesson, step)}`;
-  if (doneSent.has(key)) return;
-  doneSent.add(key);
-  classapi.progress(lesson, step, 'done').catch((error) => {
-    doneSent.delete(key);
-    failed(error);
+  membership.ready().then(() => {
+    if (!membership.joined()) return;
+    const key = `${membership.current().class.code}\n${stepKey(lesson, step)}`;
+    if (doneSent.has(key)) return;
+    doneSent.add(key);
+    classapi.progress(lesson, step, 'done').catch((error) => {
+      doneSent.delete(key);
+      failed(error);
+    });
   });
 }
 

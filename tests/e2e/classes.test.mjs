@@ -253,6 +253,18 @@ test('a teacher makes a class; two learners with hostile names join and work; th
     await view.getByRole('button', { name: 'Close' }).click();
     assert.equal(await view.isVisible(), false);
     assert.equal(await T.evaluate(() => document.activeElement.closest('td').dataset.step), 'define');
+    // The grid is one Tab stop; the arrow keys move between touched cells.
+    const focused = () => T.evaluate(() => document.activeElement.dataset.focusKey);
+    assert.equal(await T.locator('.progress-grid .cell-button[tabindex="0"]').count(), 1);
+    await T.keyboard.press('ArrowRight');
+    assert.equal(await focused(), `${a}/points/has-dict`);
+    await T.keyboard.press('ArrowDown');
+    assert.equal(await focused(), `${b}/points/has-dict`);
+    await T.keyboard.press('ArrowRight');
+    assert.equal(await focused(), `${b}/points/slot-it`, 'a cell without a button is passed over');
+    await T.keyboard.press('Home');
+    assert.equal(await focused(), `${b}/points/define`);
+    assert.equal(await T.locator('.progress-grid .cell-button[tabindex="0"]').count(), 1);
 
     // Code edited and left without a run reaches the teacher too (kind "code").
     await setCode(B, goalB, 'class Pixel:\n    # B is thinking\n    pass');
@@ -329,7 +341,9 @@ test('the join page says plainly when a code is unknown or malformed', async () 
     await page.goto('/join/CDFHJK');
     await page.getByLabel('Your name').fill('Ada');
     await page.getByRole('button', { name: 'Join the class' }).click();
-    await page.locator('.form-error', { hasText: 'There is no class with the code CDF-HJK; check it with your teacher.' }).waitFor();
+    const refusal = page.locator('.form-error');
+    await refusal.filter({ hasText: /\S/ }).waitFor();
+    assert.equal(await refusal.innerText(), 'There is no class with the code CDF-HJK; check it with your teacher.', 'the server’s sentence, as it is');
     await shot(page, '38-join-unknown');
     await page.goto('/join/CDF0I1');
     await page.getByLabel('Your name').fill('Ada');
@@ -342,7 +356,9 @@ test('the join page says plainly when a code is unknown or malformed', async () 
     await page.getByLabel('Class code').fill('mnp rtw');
     await page.getByLabel('Your name').fill('Ada');
     await page.getByRole('button', { name: 'Join the class' }).click();
-    await page.locator('#join-code-error', { hasText: 'There is no class with the code MNP-RTW; check it with your teacher.' }).waitFor();
+    const codeError = page.locator('#join-code-error');
+    await codeError.filter({ hasText: /\S/ }).waitFor();
+    assert.equal(await codeError.innerText(), 'There is no class with the code MNP-RTW; check it with your teacher.');
     assert.equal(await page.getByLabel('Class code').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'join-code');
     assertClean(page, ['404 POST /api/classes/CDFHJK/join', '400 POST /api/classes/CDF0I1/join', '404 POST /api/classes/mnp%20rtw/join']);

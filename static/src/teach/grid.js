@@ -4,6 +4,9 @@
 // border, not by colour alone). update(view) changes the cells in place, so
 // keyboard focus and the scroll position survive the poll; a cell of a
 // step the learner touched is a button that opens their code (onOpen).
+// The grid is one stop for Tab: the arrow keys, Home and End move between
+// its buttons (a roving tabindex), so a class of 30 by 60 steps is not
+// 1,800 Tab presses.
 import { h } from '../dom.js';
 import { ago } from '../format.js';
 import { nameText } from '../names.js';
@@ -22,6 +25,59 @@ export function learnerGrid({ course, onOpen }) {
   const rows = new Map(); // learner number -> { tr, name, seen, cells: Map }
   let lessons = course;
   let lastView = null;
+  let roving = null; // the button Tab reaches
+
+  /** Makes btn the grid's one Tab stop. */
+  function rove(btn) {
+    if (roving && roving !== btn) roving.tabIndex = -1;
+    roving = btn;
+    btn.tabIndex = 0;
+  }
+
+  /** Keeps one Tab stop: the last one while it is in the grid, else the first button. */
+  function keepRoving() {
+    if (roving && table.contains(roving)) return;
+    roving = null;
+    const first = table.querySelector('.cell-button');
+    if (first) rove(first);
+  }
+
+  /** The button the arrow key `key` leads to from btn, or null (cells without one are passed over). */
+  function target(btn, key) {
+    const td = btn.closest('td');
+    const tr = td.parentElement;
+    const body = [...tr.parentElement.rows];
+    const r = body.indexOf(tr);
+    const c = td.cellIndex;
+    const at = (row, col) => (body[row] && body[row].cells[col] ? body[row].cells[col].querySelector('.cell-button') : null);
+    const walk = (dr, dc, row = r, col = c) => {
+      for (row += dr, col += dc; row >= 0 && row < body.length && col >= 1 && col < tr.cells.length; row += dr, col += dc) {
+        const found = at(row, col);
+        if (found) return found;
+      }
+      return null;
+    };
+    if (key === 'ArrowRight') return walk(0, 1);
+    if (key === 'ArrowLeft') return walk(0, -1);
+    if (key === 'ArrowDown') return walk(1, 0);
+    if (key === 'ArrowUp') return walk(-1, 0);
+    if (key === 'Home') return walk(0, 1, r, 0);
+    if (key === 'End') return walk(0, -1, r, tr.cells.length);
+    return null;
+  }
+
+  table.addEventListener('keydown', (event) => {
+    const btn = event.target.closest && event.target.closest('.cell-button');
+    if (!btn) return;
+    const next = target(btn, event.key);
+    if (!next) return;
+    event.preventDefault();
+    rove(next);
+    next.focus();
+  });
+  table.addEventListener('focusin', (event) => {
+    if (event.target.classList.contains('cell-button')) rove(event.target);
+  });
 
   /** The columns shown: [{ lesson, step }] in course order. */
   const columns = () => lessons.flatMap((lesson) => lesson.steps.map((step) => ({ lesson, step })));
@@ -56,7 +112,7 @@ export function learnerGrid({ course, onOpen }) {
     }
     let btn = td.querySelector('button');
     if (!btn) {
-      btn = h('button', { type: 'button', class: 'cell-button', 'data-focus-key': `${learner.learner}/${lesson.id}/${step.id}` });
+      btn = h('button', { type: 'button', class: 'cell-button', tabindex: '-1', 'data-focus-key': `${learner.learner}/${lesson.id}/${step.id}` });
       btn.addEventListener('click', () => onOpen(learner.learner, lesson.id, step.id, btn));
       td.replaceChildren(btn);
     }
@@ -107,6 +163,7 @@ export function learnerGrid({ course, onOpen }) {
         fillCell(row.cells.get(`${lesson.id}\n${step.id}`), learner, lesson, step, stepRecord(learner, lesson.id, step.id));
       }
     });
+    keepRoving();
     empty.hidden = learners.length > 0;
     wrap.hidden = learners.length === 0;
   }
@@ -115,8 +172,9 @@ export function learnerGrid({ course, onOpen }) {
   function showLesson(lessonId) {
     lessons = lessonId ? course.filter((l) => l.id === lessonId) : course;
     rows.clear();
+    roving = null;
     table.replaceChildren(
-      h('caption', { class: 'visually-hidden' }, 'Each learner’s state on each step: ✓ done, ○ tried, ⚠ stuck, – not started. Press a cell to see the learner’s code.'),
+      h('caption', { class: 'visually-hidden' }, 'Each learner’s state on each step: ✓ done, ○ tried, ⚠ stuck, – not started. The arrow keys move between the cells a learner has touched; press one to see the learner’s code.'),
       header(),
       h('tbody'),
     );
