@@ -335,8 +335,8 @@ test('a teacher makes a class; two learners with hostile names join and work; th
   }
 });
 
-test('the join page says plainly when a code is unknown or malformed', async () => {
-  const { context, page } = await open();
+test('the join page, on the phone that read the QR code, says plainly when a code is unknown or malformed', async () => {
+  const { context, page } = await open({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   try {
     await page.goto('/join/CDFHJK');
     await page.getByLabel('Your name').fill('Ada');
@@ -344,7 +344,8 @@ test('the join page says plainly when a code is unknown or malformed', async () 
     const refusal = page.locator('.form-error');
     await refusal.filter({ hasText: /\S/ }).waitFor();
     assert.equal(await refusal.innerText(), 'There is no class with the code CDF-HJK; check it with your teacher.', 'the server’s sentence, as it is');
-    await shot(page, '38-join-unknown');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'no sideways scrolling on a phone');
+    await shot(page, '38-join-unknown-phone');
     await page.goto('/join/CDF0I1');
     await page.getByLabel('Your name').fill('Ada');
     await page.getByRole('button', { name: 'Join the class' }).click();
