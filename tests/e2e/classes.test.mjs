@@ -77,14 +77,16 @@ const cellOf = (page, learner, lesson, step) =>
 /**
  * Waits (up to 15 s) for the teacher's page to show what `selector`
  * names, and asserts it came within LIVE_MS of `since` (Date.now()).
+ * Returns the milliseconds it took.
  */
 async function shownLive(page, selector, since, what) {
   await page.locator(selector).first().waitFor({ timeout: 15000 });
   const took = Date.now() - since;
   assert.ok(took <= LIVE_MS, `${what} showed on the teacher's grid ${took} ms after the learner's answer (at most ${LIVE_MS} ms)`);
+  return took;
 }
 
-test('a teacher makes a class; two learners with hostile names join and work; the dashboard follows live, shows their code and exports the CSV', async () => {
+test('a teacher makes a class; two learners with hostile names join and work; the dashboard follows live, shows their code and exports the CSV', async (t) => {
   const teacher = await open();
   const learnerA = await open();
   const learnerB = await open();
@@ -167,7 +169,7 @@ test('a teacher makes a class; two learners with hostile names join and work; th
     await setCode(A, defineA, 'print("A was here")');
     await press(defineA, 'Run', '.run-report[data-status="ok"]');
     let since = Date.now();
-    await shownLive(T, `.progress-grid tr[data-learner="${a}"] td[data-step="define"][data-state="done"]`, since, 'A’s finished example');
+    const doneMs = await shownLive(T, `.progress-grid tr[data-learner="${a}"] td[data-step="define"][data-state="done"]`, since, 'A’s finished example');
     await A.locator('section[data-step="has-dict"]').getByLabel('Your prediction').fill('True');
     await press(stepOf(A, 'has-dict'), 'Check my prediction', '.verdict-wrong');
 
@@ -182,7 +184,8 @@ test('a teacher makes a class; two learners with hostile names join and work; th
       await press(goalB, 'Check', '.verdict-wrong');
     }
     since = Date.now();
-    await shownLive(T, `.progress-grid tr[data-learner="${b}"] td[data-step="slot-it"][data-stuck="true"]`, since, 'B stuck on the goal');
+    const stuckMs = await shownLive(T, `.progress-grid tr[data-learner="${b}"] td[data-step="slot-it"][data-stuck="true"]`, since, 'B stuck on the goal');
+    t.diagnostic(`the grid showed a finished step ${doneMs} ms and a stuck learner ${stuckMs} ms after the learner's answer`);
     assert.equal(await T.evaluate(() => window.sameDocument), true, 'the dashboard never reloaded');
 
     // The grid: states in glyphs and words, stuck by shape as well as colour.
