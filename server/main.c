@@ -151,8 +151,8 @@ static void retain(const struct config *cfg, struct records *r)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	long deleted = 0;
-	enum store_status s =
-	    store_retain(r->store, (unsigned)cfg->keep_days, (int64_t)now.tv_sec * 1000, &deleted);
+	enum store_status s = classes_retain(r->classes, (unsigned)cfg->keep_days,
+	                                     (int64_t)now.tv_sec * 1000, &deleted);
 	if (s != STORE_OK)
 		log_warn("class records: retention failed: %s", store_strerror(s));
 	else if (deleted)

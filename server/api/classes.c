@@ -49,14 +49,30 @@ void classes_free(struct classes *c)
 static void load_member(void *arg, const char *learner, const char *code, const char *class_name,
                         const char *name)
 {
-	struct classes *c = arg;
-	if (roster_set(c->roster, learner, code, class_name, name) != 0)
+	if (roster_set(arg, learner, code, class_name, name) != 0)
 		log_warn("classes: a learner's membership of %s could not be kept in memory", code);
 }
 
 int classes_load_roster(struct classes *c)
 {
-	return store_memberships(c->store, load_member, c);
+	struct roster *fresh = roster_new();
+	int rc = fresh ? store_memberships(c->store, load_member, fresh) : -1;
+	if (rc == 0)
+		roster_swap(c->roster, fresh);
+	roster_free(fresh);
+	return rc;
+}
+
+enum store_status classes_retain(struct classes *c, unsigned days, int64_t now_ms, long *deleted)
+{
+	long gone = 0;
+	enum store_status s = store_retain(c->store, days, now_ms, &gone);
+	if (deleted)
+		*deleted = gone;
+	/* Learners may go without events: reload anyway. */
+	if (s == STORE_OK && classes_load_roster(c) != 0)
+		log_error("classes: the roster could not be reloaded after retention");
+	return s;
 }
 
 void classes_stats(struct classes *c, struct classes_stats *out)

@@ -38,8 +38,18 @@ struct classes_stats {
 struct classes *classes_new(struct store *store, struct roster *roster, struct teacher *teacher);
 void classes_free(struct classes *c);
 
-/* Fills the roster from the store's memberships. Returns 0 or -1. */
+/* Fills the roster from the store's memberships: builds a new one and
+ * swaps it in, so a run never finds an empty roster meanwhile. Returns 0,
+ * or -1 with the roster as it was. */
 int classes_load_roster(struct classes *c);
+
+/* Deletes records older than days (store_retain), then reloads the roster
+ * so learners retention removed are recorded nowhere.
+ * A leave racing the reload may leave a stale entry, whose events the
+ * store then refuses as not found (counted unsaved, never a failure),
+ * until the next reload.
+ * Returns the store's status; *deleted as store_retain's. */
+enum store_status classes_retain(struct classes *c, unsigned days, int64_t now_ms, long *deleted);
 
 void classes_stats(struct classes *c, struct classes_stats *out);
 

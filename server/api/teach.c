@@ -191,18 +191,42 @@ static void bump(json_t *obj, const char *key)
 	                    json_integer(json_integer_value(json_object_get(obj, key)) + 1));
 }
 
+/* The latest "last" over a learner's steps: the step they are on now has
+ * it. */
+static json_int_t latest_step_time(json_t *learner)
+{
+	json_int_t latest = 0;
+	const char *lesson, *step;
+	json_t *steps, *o;
+	json_object_foreach(json_object_get(learner, "steps"), lesson, steps)
+	{
+		json_object_foreach(steps, step, o)
+		{
+			json_int_t last = json_integer_value(json_object_get(o, "last"));
+			latest = last > latest ? last : latest;
+		}
+	}
+	return latest;
+}
+
 /* Gives each learner's step its state and stuck flag (stepstate.h's
- * rules), counts them per step in the summary, and lists who is stuck. */
+ * rules), counts them per step in the summary, and lists who is stuck.
+ * The time rule ("long on one step") holds only for the step a learner is
+ * on now: one they tried and left is not where they are stuck; the
+ * failures rule holds for any step not done. */
 static void decorate(struct classes *c, json_t *view, int64_t now)
 {
 	json_t *summary = json_object_get(view, "summary");
 	json_t *stuck = json_array();
+	struct step_rules left = c->rules;
+	left.stuck_ms = 0;
 	size_t i;
 	json_t *learner;
 	json_array_foreach(json_object_get(view, "learners"), i, learner)
 	{
 		const char *lesson;
 		json_t *steps;
+		json_int_t current = latest_step_time(learner);
 		json_object_foreach(json_object_get(learner, "steps"), lesson, steps)
 		{
 			const char *step;
@@ -221,7 +245,9 @@ static void decorate(struct classes *c, json_t *view, int64_t now)
 				                       : STEP_NOT_STARTED;
 				p.tried_once = json_is_integer(first);
 				p.first_try_ms = json_integer_value(first);
-				bool is_stuck = step_stuck(&p, &c->rules, now);
+				bool on_it =
+				    json_integer_value(json_object_get(o, "last")) == current;
+				bool is_stuck = step_stuck(&p, on_it ? &c->rules : &left, now);
 				json_object_set_new(o, "state",
 				                    json_string(step_state_name(p.state)));
 				json_object_set_new(o, "stuck", json_boolean(is_stuck));

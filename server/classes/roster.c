@@ -50,17 +50,33 @@ struct roster *roster_new(void)
 	return r;
 }
 
-void roster_free(struct roster *r)
+/* Under r->lock (or alone): frees every node. */
+static void free_nodes(struct roster *r)
 {
-	if (!r)
-		return;
-	for (size_t b = 0; b < ROSTER_BUCKETS; b++)
+	for (size_t b = 0; b < ROSTER_BUCKETS; b++) {
 		for (struct node *n = r->buckets[b], *next; n; n = next) {
 			next = n->next;
 			free(n);
 		}
+		r->buckets[b] = NULL;
+	}
+	r->count = 0;
+}
+
+void roster_free(struct roster *r)
+{
+	if (!r)
+		return;
+	free_nodes(r);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+void roster_clear(struct roster *r)
+{
+	pthread_mutex_lock(&r->lock);
+	free_nodes(r);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* Under r->lock: the link pointing at learner's node (or at the NULL
@@ -145,6 +161,22 @@ size_t roster_remove_class(struct roster *r, const char *code)
 	r->count -= gone;
 	pthread_mutex_unlock(&r->lock);
 	return gone;
+}
+
+void roster_swap(struct roster *r, struct roster *fresh)
+{
+	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&fresh->lock);
+	for (size_t b = 0; b < ROSTER_BUCKETS; b++) {
+		struct node *n = r->buckets[b];
+		r->buckets[b] = fresh->buckets[b];
+		fresh->buckets[b] = n;
+	}
+	size_t count = r->count;
+	r->count = fresh->count;
+	fresh->count = count;
+	pthread_mutex_unlock(&fresh->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 size_t roster_count(struct roster *r)

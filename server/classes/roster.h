@@ -52,6 +52,13 @@ void roster_remove(struct roster *r, const char *learner, const char *code);
  * many were forgotten. */
 size_t roster_remove_class(struct roster *r, const char *code);
 
+/* Forgets every entry. */
+void roster_clear(struct roster *r);
+
+/* Gives r the entries of fresh, and fresh those of r, at once: a reader
+ * of r sees the old entries or the new, never none. */
+void roster_swap(struct roster *r, struct roster *fresh);
+
 /* How many learners are in a class at all. */
 size_t roster_count(struct roster *r);
 

@@ -72,6 +72,22 @@ static void test_remove_class(void **state)
 		assert_int_equal(roster_get(r, id, &e), i % 3 == 0);
 	}
 	assert_int_equal(roster_remove_class(r, "CDFHJK"), 0);
+	roster_clear(r);
+	assert_int_equal(roster_count(r), 0);
+	snprintf(id, sizeof id, "%032x", 3);
+	assert_false(roster_get(r, id, &e));
+	assert_int_equal(roster_set(r, id, "CDFHJK", "Class", "x"), 0);
+	assert_true(roster_get(r, id, &e));
+	struct roster *fresh = roster_new();
+	assert_int_equal(roster_set(fresh, "new", "MNPRTW", "Other", "y"), 0);
+	roster_swap(r, fresh);
+	assert_false(roster_get(r, id, &e));
+	assert_true(roster_get(r, "new", &e));
+	assert_string_equal(e.class_name, "Other");
+	assert_int_equal(roster_count(r), 1);
+	assert_true(roster_get(fresh, id, &e));
+	assert_int_equal(roster_count(fresh), 1);
+	roster_free(fresh);
 	roster_free(r);
 }
 
