@@ -5,6 +5,7 @@
 // its own plain sentence next to the field.
 import { h } from './dom.js';
 import { busyLine, whileBusy } from './busy.js';
+import { markField as mark, textField as field } from './formfield.js';
 import * as membership from './membership.js';
 import { button } from './steps/common.js';
 
@@ -24,29 +25,6 @@ export function nameProblem(name, empty = 'Type the name your teacher will see.'
   if (n === 0) return empty;
   if (n > NAME_MAX) return `Use at most ${NAME_MAX} characters (this name has ${n}).`;
   return '';
-}
-
-/** A labelled text field with a hint and an error line; returns its parts. */
-function field(id, label, hint, props) {
-  const input = h('input', {
-    id,
-    class: 'text-input',
-    type: 'text',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    'aria-describedby': `${id}-hint ${id}-error`,
-    ...props,
-  });
-  const error = h('p', { class: 'field-error', id: `${id}-error` });
-  const row = h('div', { class: 'form-field' }, h('label', { for: id }, label), h('p', { class: 'field-hint', id: `${id}-hint` }, hint), input, error);
-  return { row, input, error };
-}
-
-/** Shows a problem on a field (or clears it with ''). */
-function mark(f, problem) {
-  f.error.textContent = problem;
-  if (problem) f.input.setAttribute('aria-invalid', 'true');
-  else f.input.removeAttribute('aria-invalid');
 }
 
 /**

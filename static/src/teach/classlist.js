@@ -5,6 +5,7 @@
 import { h } from '../dom.js';
 import { busyLine, whileBusy } from '../busy.js';
 import * as classapi from '../classapi.js';
+import { markField, textField } from '../formfield.js';
 import { plural } from '../format.js';
 import { nameProblem } from '../joinform.js';
 import { nameText } from '../names.js';
@@ -40,14 +41,14 @@ function classTable(list) {
 
 /** The "new class" form; onMade(cls) after the server made it. */
 function newClassForm(onMade) {
-  const input = h('input', { id: 'new-class-name', class: 'text-input', type: 'text', autocomplete: 'off', 'aria-describedby': 'new-class-hint new-class-error' });
-  const error = h('p', { class: 'field-error', id: 'new-class-error', role: 'alert' });
+  const nameField = textField('new-class-name', 'Name of the new class', 'For you and the learners, for example “Year 10 Python, Tuesday”: 1 to 40 characters.', { spellcheck: 'true' }, { alert: true });
+  const { input } = nameField;
   const submit = button('Make the class', null, { kind: 'primary', type: 'submit' });
   const busy = busyLine();
   const form = h(
     'form',
     { class: 'new-class-form', novalidate: true },
-    h('div', { class: 'form-field' }, h('label', { for: 'new-class-name' }, 'Name of the new class'), h('p', { class: 'field-hint', id: 'new-class-hint' }, 'For you and the learners, for example “Year 10 Python, Tuesday”: 1 to 40 characters.'), input, error),
+    nameField.row,
     h('div', { class: 'toolbar' }, submit),
     busy,
   );
@@ -55,19 +56,17 @@ function newClassForm(onMade) {
     event.preventDefault();
     const name = input.value.trim();
     const problem = nameProblem(name, 'Type a name for the class.');
-    error.textContent = problem;
+    markField(nameField, problem);
     if (problem) {
-      input.setAttribute('aria-invalid', 'true');
       input.focus();
       return;
     }
-    input.removeAttribute('aria-invalid');
     await whileBusy(submit, busy, 'Making the class…', async () => {
       try {
         onMade(await classapi.createClass(name));
       } catch (e) {
         if (!e || !e.kind) throw e;
-        error.textContent = e.detail || e.message;
+        markField(nameField, e.detail || e.message);
         input.focus();
       }
     });

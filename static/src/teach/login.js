@@ -5,6 +5,7 @@
 import { h } from '../dom.js';
 import { busyLine, whileBusy } from '../busy.js';
 import * as classapi from '../classapi.js';
+import { markField, textField } from '../formfield.js';
 import { button } from '../steps/common.js';
 
 /** The words for a refused sign-in. */
@@ -25,35 +26,31 @@ function refusal(error) {
  * Returns the page title.
  */
 export function renderLogin(main, { onSignedIn, note = '' }) {
-  const input = h('input', {
-    id: 'teacher-token',
-    class: 'text-input token-input',
-    type: 'password',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    'aria-describedby': 'teacher-token-hint teacher-token-error',
-  });
-  const error = h('p', { class: 'field-error', id: 'teacher-token-error', role: 'alert' });
+  const tokenField = textField(
+    'teacher-token',
+    'Teacher token',
+    ['lessond keeps it in its teacher token file: ', h('code', {}, '--teacher-token-file'), ', by default ', h('code', {}, 'teacher-token'), ' in its data directory. Its log says where; it never prints the token itself.'],
+    { class: 'text-input token-input', type: 'password' },
+    { alert: true },
+  );
+  const { input } = tokenField;
   const submit = button('Sign in', null, { kind: 'primary', type: 'submit' });
   const busy = busyLine();
   const form = h(
     'form',
     { class: 'login-form', novalidate: true },
-    h('div', { class: 'form-field' }, h('label', { for: 'teacher-token' }, 'Teacher token'), h('p', { class: 'field-hint', id: 'teacher-token-hint' }, 'lessond keeps it in its teacher token file: ', h('code', {}, '--teacher-token-file'), ', by default ', h('code', {}, 'teacher-token'), ' in its data directory. Its log says where; it never prints the token itself.'), input, error),
+    tokenField.row,
     h('div', { class: 'toolbar' }, submit),
     busy,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const token = input.value.trim();
+    markField(tokenField, token ? '' : 'Paste the teacher token first.');
     if (!token) {
-      error.textContent = 'Paste the teacher token first.';
-      input.setAttribute('aria-invalid', 'true');
       input.focus();
       return;
     }
-    error.textContent = '';
-    input.removeAttribute('aria-invalid');
     await whileBusy(submit, busy, 'Signing in…', async () => {
       try {
         await classapi.signIn(token);
@@ -61,8 +58,7 @@ export function renderLogin(main, { onSignedIn, note = '' }) {
         onSignedIn();
       } catch (e) {
         if (!e || !e.kind) throw e;
-        error.textContent = refusal(e);
-        input.setAttribute('aria-invalid', 'true');
+        markField(tokenField, refusal(e));
         input.select();
         input.focus();
       }
