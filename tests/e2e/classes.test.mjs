@@ -197,6 +197,9 @@ test('a teacher makes a class; two learners with hostile names join and work; th
     assert.equal(await cellOf(T, a, 'points', 'slot-it').locator('.cell-mark').innerText(), '–');
     assert.equal(await cellOf(T, a, 'points', 'slot-it').locator('.visually-hidden').textContent(), 'not started');
     assert.equal(await T.locator('.live-counts').innerText(), '2 learners · 1 stuck');
+    // A wrong prediction is done on the learner's page but tried for the teacher: the server's verdict decides.
+    assert.equal(await A.locator('section[data-step="has-dict"] .step-done').isHidden(), false, 'done on the page');
+    assert.equal(await cellOf(T, a, 'points', 'has-dict').getAttribute('data-state'), 'tried');
 
     // Who is stuck, and the common mistakes with their counts.
     const stuckItems = T.locator('.stuck-list li');

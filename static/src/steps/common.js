@@ -60,10 +60,15 @@ export function stepFrame(ctx, step, index, instructions) {
     body,
     busy,
     output,
-    /** Shows the done mark, records it (and tells the class) and refreshes the lesson header. */
-    markDone(extra = {}) {
+    /**
+     * Shows the done mark, records it and refreshes the lesson header.
+     * tellClass: also tell the class the step is done; predictions and
+     * experiments pass false, since the server records their check and its
+     * verdict decides (a wrong prediction is done here, not for the teacher).
+     */
+    markDone(extra = {}, { tellClass = true } = {}) {
       store.updateStep(ctx.lesson.id, step.id, { done: true, ...extra });
-      progress.stepDone(ctx.lesson.id, step.id);
+      if (tellClass) progress.stepDone(ctx.lesson.id, step.id);
       done.hidden = false;
       ctx.onProgress();
     },
