@@ -11,8 +11,11 @@ Starts lessond on a free port and measures, in parts (--only picks some):
               runner's memory instrument, under tracemalloc (bench/scale.py;
               its own server with generous limits);
   experiment  the headline experiment slots-at-scale/scale through /api/check;
-  steps       every lesson step, the five heaviest in the child.
-`--only scale` runs the last three. With --baseline OLD_BINARY it also starts
+  steps       every lesson step, the five heaviest in the child;
+  class       /api/run latency of a learner in a class (every run recorded)
+              beside one in no class, medians and ratio (bench/classbench.py;
+              its own server with a data directory).
+`--only scale` runs points, experiment and steps. With --baseline OLD_BINARY it also starts
 that (older) lessond and measures both in the same run, alternating them
 (old, new, new, old halves, so a load that drifts weighs on both alike), and
 prints them side by side. Missed targets are reported, never fatal: the
@@ -28,6 +31,7 @@ Standard library only. Run it through `make bench`, or directly:
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -82,6 +86,7 @@ class BenchError(Exception):
 if __name__ == "__main__":
     sys.modules.setdefault("run", sys.modules["__main__"])
 import scale  # noqa: E402
+import classbench  # noqa: E402
 
 
 def log(msg):
@@ -195,14 +200,21 @@ def describe_exit(code):
     return "exit status %d" % code
 
 
-def run_client(client, port, body_file, connections, requests, warmup, pause_us=0):
-    """Runs the C client once; returns its report with the sorted latencies
-    of every measured request added as "samples"."""
+def run_client(client, port, body_file, connections, requests, warmup, pause_us=0,
+               headers=(), expect=None):
+    """Runs the C client once (each of `headers` sent as a --header; a good
+    answer contains `expect`, the client's default when None); returns its
+    report with the sorted latencies of every measured request added as
+    "samples"."""
     with tempfile.NamedTemporaryFile(prefix="lessond-bench-samples-") as samples:
         cmd = [client, "--port", str(port), "--body-file", body_file,
                "--connections", str(connections), "--requests", str(requests),
                "--warmup", str(warmup), "--path", "/api/run", "--pause-us", str(pause_us),
                "--samples", samples.name]
+        for header in headers:
+            cmd += ["--header", header]
+        if expect is not None:
+            cmd += ["--expect", expect]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             report = json.loads(p.stdout.strip().splitlines()[-1])
@@ -466,9 +478,12 @@ def print_report(facts, health, args, results, checks, at_scale):
     if "steps" in args.parts:
         print()
         scale.print_steps(at_scale["steps"], args.steps_reps)
+    if "class" in args.parts:
+        print()
+        classbench.print_class(at_scale["class"], fmt_ms)
 
 
-PARTS = ("latency", "points", "experiment", "steps")
+PARTS = ("latency", "points", "experiment", "steps", "class")
 PART_GROUPS = {"all": PARTS, "scale": ("points", "experiment", "steps")}
 
 
@@ -526,9 +541,10 @@ def check_alive(servers):
             raise BenchError("lessond (%s) died during the run" % label)
 
 
-def measure_at_scale(args, servers, points_servers):
-    """The parts of bench/scale.py that args.parts names. Returns {part:
-    {label: figures}}."""
+def measure_at_scale(args, servers, points_servers, tmp):
+    """The parts of bench/scale.py and bench/classbench.py that args.parts
+    names. Returns {part: {label: figures}}, and for the class part (the
+    build under test only) {"class": figures}."""
     out = {}
     if "points" in args.parts:
         apis = {label: scale.Api(s.port) for label, s in points_servers.items()}
@@ -541,7 +557,32 @@ def measure_at_scale(args, servers, points_servers):
     if "steps" in args.parts:
         out["steps"] = scale.measure_steps(apis, args.steps_reps, log)
         check_alive(servers)
+    if "class" in args.parts:
+        if not keeps_classes(args.lessond):
+            raise BenchError("the class part needs a lessond with class records (--data-dir)")
+        out["class"] = classbench.measure_class(servers["after"], args.client, tmp,
+                                                args.requests, args.warmup, log)
+        check_alive(servers)
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def keeps_classes(binary):
+    """True when the lessond keeps class records (its --help names
+    --data-dir); an older baseline may not."""
+    try:
+        text = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                              timeout=30).stdout
+    except OSError:
+        return False
+    return "--data-dir" in text
+
+
+def data_dir_args(binary, directory):
+    """classbench.server_args(directory) for a lessond that keeps class
+    records, else []. Without them a server would keep its records in
+    ./data, which is the repository."""
+    return classbench.server_args(directory) if keeps_classes(binary) else []
 
 
 def main():
@@ -553,7 +594,8 @@ def main():
     ap.add_argument("--client", default="build/bench", help="bench client binary")
     ap.add_argument("--only", metavar="PARTS", default="all",
                     help="comma-separated parts to run: latency, points, experiment, steps, "
-                         "or the groups scale (the last three) and all (the default)")
+                         "class, or the groups scale (points, experiment, steps) and all "
+                         "(the default)")
     ap.add_argument("--pool-size", type=int, default=2, help="lessond --pool-size (2)")
     ap.add_argument("--requests", type=int, default=2000, help="1-connection runs (2000)")
     ap.add_argument("--warmup", type=int, default=200, help="warm-up runs before each (200)")
@@ -586,7 +628,7 @@ def main():
     args.lessond_name = args.lessond
     args.baseline_name = args.baseline
 
-    binaries = [args.lessond] + ([args.client] if "latency" in args.parts else []) + \
+    binaries = [args.lessond] + ([args.client] if args.parts & {"latency", "class"} else []) + \
         ([args.baseline] if args.baseline else [])
     for path in binaries:
         if not os.access(path, os.X_OK):
@@ -600,16 +642,19 @@ def main():
     with tempfile.TemporaryDirectory(prefix="lessond-bench-") as tmp:
         # The servers with the default limits, and those of the points part.
         servers, points_servers = {}, {}
+        # Each keeps its class records (if it has any) in its own directory.
         for label in labels:
             binary = args.baseline if label == "before" else args.lessond
             if args.parts - {"points"}:
-                os.mkdir(os.path.join(tmp, label))
-                servers[label] = Server(binary, args.pool_size, os.path.join(tmp, label),
-                                        args.server_arg)
+                d = os.path.join(tmp, label)
+                os.mkdir(d)
+                servers[label] = Server(binary, args.pool_size, d,
+                                        data_dir_args(binary, d) + args.server_arg)
             if "points" in args.parts:
-                os.mkdir(os.path.join(tmp, label + "-points"))
-                points_servers[label] = Server(binary, args.pool_size,
-                                               os.path.join(tmp, label + "-points"),
+                d = os.path.join(tmp, label + "-points")
+                os.mkdir(d)
+                points_servers[label] = Server(binary, args.pool_size, d,
+                                               data_dir_args(binary, d) +
                                                scale.POINTS_SERVER_ARGS + args.server_arg)
         every = [(label, s) for label, s in servers.items()] + \
             [(label + ", points", s) for label, s in points_servers.items()]
@@ -623,7 +668,7 @@ def main():
                 log("lessond (%s) on port %d, pool ready" % (label, server.port))
             if "latency" in args.parts:
                 measure_latency(args, servers, tmp, results, checks)
-            at_scale = measure_at_scale(args, servers, points_servers)
+            at_scale = measure_at_scale(args, servers, points_servers, tmp)
             health = (servers or points_servers)["after"].health() or health
         except BenchError as e:
             log("run.py: %s" % e)
