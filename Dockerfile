@@ -69,7 +69,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
       /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \
-      --shell /usr/sbin/nologin lessond
+      --shell /usr/sbin/nologin lessond \
+ && install -d -o lessond -g lessond -m 0700 /data
 # Owned by root and read-only for the server's user.
 COPY --from=build /src/build/lessond /usr/local/bin/lessond
 COPY --from=ui /src/static/ /srv/lessond/static/
@@ -84,7 +85,12 @@ WORKDIR /srv/lessond
 ENV LESSOND_BIND=0.0.0.0 \
     LESSOND_PORT=8080 \
     LESSOND_STATIC_DIR=/srv/lessond/static \
-    LESSOND_LESSONS_DIR=/srv/lessond/lessons
+    LESSOND_LESSONS_DIR=/srv/lessond/lessons \
+    LESSOND_DATA_DIR=/data
+# The class records (lessond.db) and the teacher token (teacher-token): the
+# one place the server writes. A volume, so they outlive the container; a
+# new volume starts as this empty directory, owned by the server's user.
+VOLUME /data
 USER lessond:lessond
 EXPOSE 8080
 

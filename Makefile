@@ -45,9 +45,11 @@ PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
 	server/lesson/pyexpr.c server/api/learner.c \
 	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c
-# The class modules' pure half: join codes, CSV cells, a step's state, teacher auth.
+# The class modules' pure half: join codes, CSV cells, a step's state, teacher auth,
+# the in-memory roster, the teacher's sessions.
 PURE_SRC += server/classes/joincode.c server/classes/csvcell.c server/classes/stepstate.c \
-	server/classes/teachauth.c server/classes/tokenfile.c
+	server/classes/teachauth.c server/classes/tokenfile.c server/classes/roster.c \
+	server/api/teacher.c
 PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -80,6 +82,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJ)
 # modules they name (the HTTP layer, the pool, the sandbox's layer names);
 # none of them starts Python or a zygote unless asked, and the test never asks.
 API_TEST_SRC := server/api/api.c server/api/check.c server/lesson/lessons.c \
+	server/api/classes.c server/api/teach.c server/store/store_sqlite.c \
 	server/http/http.c $(wildcard server/pool/*.c server/sandbox/*.c)
 $(BUILD)/tests/test_api: $(API_TEST_SRC:%.c=$(BUILD)/%.o)
 TEST_LDFLAGS_api := -Wl,--wrap=calloc,--wrap=pthread_mutex_init,--wrap=pthread_mutex_destroy

@@ -103,7 +103,8 @@ class Server:
         self.port_file = os.path.join(tmpdir, "port")
         self.log_path = os.path.join(tmpdir, "lessond.log")
         pool = ["--pool-size", str(pool_size)] if pool_size is not None else []
-        self.args = [binary, "--port", "0", "--port-file", self.port_file] + pool + extra_args
+        self.args = [binary, "--port", "0", "--port-file", self.port_file,
+                     "--data-dir", os.path.join(tmpdir, "data")] + pool + extra_args
         self.proc = None
         self.port = None
 

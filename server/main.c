@@ -2,7 +2,12 @@
  * runner pool (which starts the zygote) and the HTTP server, and shuts down
  * cleanly on SIGTERM or SIGINT. With --zygote it becomes the zygote. */
 #include "api/api.h"
+#include "api/classes.h"
 #include "api/routes.h"
+#include "api/teacher.h"
+#include "classes/roster.h"
+#include "classes/tokenfile.h"
+#include "store/store.h"
 #include "lesson/checklessons.h"
 #include "common/config.h"
 #include "http/http.h"
@@ -13,13 +18,18 @@
 #include "http/static.h"
 #include "zygote/zygote.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How often the server deletes class records past --keep-days. */
+#define RETAIN_EVERY_S 3600
 
 struct router {
 	struct api api;
@@ -38,8 +48,10 @@ static enum handler_result route(void *ctx, const struct http_request *in,
 	char id[LEARNER_ID_LEN + 1];
 	if (learner_from_cookie(in->cookie, id))
 		req.learner = id;
-	else if (learner_new(id) == 0)
+	else if (learner_new(id) == 0) {
 		learner_set_cookie(id, resp->set_cookie, sizeof resp->set_cookie);
+		req.new_learner = id;
+	}
 	if (routes_owns(req.path))
 		return api_handle(&r->api, &req, resp, ex);
 	return static_handle(r->static_dir, &req, resp, ex);
@@ -69,6 +81,103 @@ static void write_port_file(const struct config *cfg, int port)
 	return;
 fail:
 	log_error("cannot write the port file %s", cfg->port_file);
+}
+
+/* The class records a server keeps: main owns every part. */
+struct records {
+	struct store *store;
+	struct roster *roster;
+	struct teacher *teacher;
+	struct classes *classes;
+};
+
+/* Frees what open_records made (any part may be NULL). */
+static void close_records(struct records *r)
+{
+	classes_free(r->classes);
+	teacher_free(r->teacher);
+	store_close(r->store);
+	roster_free(r->roster);
+	memset(r, 0, sizeof *r);
+}
+
+/* Opens the database under --data-dir, loads or makes the teacher token,
+ * and fills the roster. Returns 0, or -1 having logged why (a corrupt or
+ * newer database, an unusable token file): the server must not start. */
+static int open_records(const struct config *cfg, struct records *r)
+{
+	char err[768];
+	memset(r, 0, sizeof *r);
+	r->store = store_open(cfg->data_dir, NULL, err, sizeof err);
+	if (!r->store) {
+		log_error("class records: %s", err);
+		return -1;
+	}
+	char path[1100];
+	if (*cfg->teacher_token_file)
+		snprintf(path, sizeof path, "%s", cfg->teacher_token_file);
+	else
+		snprintf(path, sizeof path, "%s/teacher-token", cfg->data_dir);
+	struct teach_secret secret;
+	struct tokenfile_info info;
+	if (tokenfile_load(path, &secret, &info, err, sizeof err) != 0) {
+		log_error("teacher token: %s", err);
+		close_records(r);
+		return -1;
+	}
+	log_info("teacher token: %s %s (give it to teachers to log in at /teach)",
+	         info.created ? "made a new one in" : "read from", path);
+	if (info.loose_mode)
+		log_warn("teacher token: %s has mode %03o: others on this machine may read it; "
+		         "chmod 600 it",
+		         path, info.mode);
+	r->roster = roster_new();
+	r->teacher = teacher_new(&secret);
+	memset(&secret, 0, sizeof secret);
+	r->classes = r->roster && r->teacher ? classes_new(r->store, r->roster, r->teacher) : NULL;
+	if (!r->classes || classes_load_roster(r->classes) != 0) {
+		log_error("class records: cannot load who is in which class");
+		close_records(r);
+		return -1;
+	}
+	log_info("class records in %s/lessond.db (%zu learners in classes, kept %d days)",
+	         cfg->data_dir, roster_count(r->roster), cfg->keep_days);
+	return 0;
+}
+
+/* Deletes class records older than --keep-days; logs what it did. */
+static void retain(const struct config *cfg, struct records *r)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long deleted = 0;
+	enum store_status s = classes_retain(r->classes, (unsigned)cfg->keep_days,
+	                                     (int64_t)now.tv_sec * 1000, &deleted);
+	if (s != STORE_OK)
+		log_warn("class records: retention failed: %s", store_strerror(s));
+	else if (deleted)
+		log_info("class records: deleted %ld events older than %d days", deleted,
+		         cfg->keep_days);
+}
+
+/* `lessond --backup FILE`: copies the database under --data-dir to FILE
+ * while another lessond may be serving it. Returns the exit status. */
+static int backup_mode(const struct config *cfg)
+{
+	char err[768];
+	struct store *st = store_open(cfg->data_dir, NULL, err, sizeof err);
+	if (!st) {
+		fprintf(stderr, "lessond --backup: %s\n", err);
+		return 1;
+	}
+	enum store_status s = store_backup(st, cfg->backup_file, err, sizeof err);
+	store_close(st);
+	if (s != STORE_OK) {
+		fprintf(stderr, "lessond --backup: %s\n", err);
+		return 1;
+	}
+	printf("lessond: backed up %s/lessond.db to %s\n", cfg->data_dir, cfg->backup_file);
+	return 0;
 }
 
 /* Zygote mode: `lessond --zygote [limits...]`, socket on fd 3. */
@@ -107,6 +216,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_threshold = cfg.log_level;
+	if (*cfg.backup_file)
+		return backup_mode(&cfg);
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0) {
@@ -141,11 +252,19 @@ int main(int argc, char **argv)
 		lessons_free(course);
 		return rc;
 	}
-	struct router router = {{&cfg, pool, course}, cfg.static_dir};
+	struct records records;
+	if (open_records(&cfg, &records) != 0) {
+		pool_stop(pool);
+		lessons_free(course);
+		return 1;
+	}
+	retain(&cfg, &records);
+	struct router router = {{&cfg, pool, course, records.classes}, cfg.static_dir};
 	struct http_server *srv = http_start(&cfg, route, &router, err, sizeof err);
 	if (!srv) {
 		log_error("%s", err);
 		pool_stop(pool);
+		close_records(&records);
 		lessons_free(course);
 		return 1;
 	}
@@ -155,12 +274,17 @@ int main(int argc, char **argv)
 	         cfg.bind, http_port(srv), cfg.pool_size, cfg.runs_max, cfg.queue_max,
 	         cfg.client_runs, cfg.client_queue, cfg.cpu_seconds, cfg.wall_ms, cfg.memory_bytes);
 
-	int sig = 0;
-	sigwait(&stop, &sig);
+	int sig;
+	const struct timespec every = {RETAIN_EVERY_S, 0};
+	while ((sig = sigtimedwait(&stop, NULL, &every)) < 0)
+		if (errno == EAGAIN)
+			retain(&cfg, &records);
 	log_info("signal %d: finishing in-flight runs, then stopping", sig);
 	http_quiesce(srv);
 	pool_stop(pool);
 	http_stop(srv, 2000);
+	/* Every answer is out: what is queued is written, then the file closes. */
+	close_records(&records);
 	lessons_free(course);
 	log_info("stopped");
 	return 0;

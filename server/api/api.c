@@ -2,6 +2,7 @@
 #include "api/api.h"
 
 #include "api/check.h"
+#include "api/classes.h"
 #include "pool/fairq.h"
 #include "api/learner.h"
 #include "lesson/lessons.h"
@@ -45,11 +46,47 @@ void api_error(struct http_response *resp, int status, const char *message)
 	text_response(resp, status, errbody_json(message, NULL));
 }
 
+void api_json(struct http_response *resp, int status, json_t *value)
+{
+	json_response(resp, status, value);
+}
+
+void api_text(struct http_response *resp, char *text, size_t len, const char *content_type)
+{
+	if (!text) {
+		api_error(resp, 500, "out of memory");
+		return;
+	}
+	resp->status = 200;
+	resp->body = text;
+	resp->body_len = len;
+	resp->content_type = content_type;
+	resp->cache = "no-store";
+}
+
+json_t *api_body_object(const struct http_request *req, struct http_response *resp,
+                        const char *example)
+{
+	json_error_t jerr;
+	json_t *root =
+	    json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root && json_is_object(root))
+		return root;
+	char msg[320];
+	snprintf(msg, sizeof msg, "the body must be a JSON object like %s%s%s", example,
+	         root ? "" : ": ", root ? "" : jerr.text);
+	json_decref(root);
+	api_error(resp, 400, msg);
+	return NULL;
+}
+
 /* What a run callback needs: where to answer and how to word limits. */
 struct run_call {
 	struct http_exchange *ex;
 	struct result_context ctx;
 	char python[32];
+	struct classes *classes;
+	struct classes_ticket *ticket; /* a class member's run of a lesson step, or NULL */
 };
 
 /* Pool callback: turns the outcome into the contract and resumes the request. */
@@ -62,6 +99,7 @@ static void run_done(void *user, const struct pool_outcome *outcome)
 	const char *status = json_string_value(json_object_get(r, "status"));
 	snprintf(resp->note, sizeof resp->note, "%s", status ? status : "?");
 	metrics_run(status, outcome->wall_ms + outcome->queue_ms);
+	classes_record_run(call->classes, call->ticket, r);
 	json_response(resp, 200, r);
 	http_complete(call->ex);
 	free(call);
@@ -112,11 +150,15 @@ static enum handler_result handle_run(struct api *api, const struct http_request
 		}
 		in.setup = lessons_setup(api->lessons, l, (size_t)index);
 		in.setup_len = strlen(in.setup);
+		call->classes = api->classes;
+		call->ticket = classes_ticket_new(api->classes, req->learner, run.lesson, run.step,
+		                                  NULL, run.code);
 	}
 	enum pool_submit_result rc = pool_submit(api->pool, &in, run_done, call);
 	run_request_free(&run);
 	if (rc == POOL_QUEUED)
 		return HANDLER_PENDING;
+	classes_ticket_free(call->ticket);
 	free(call);
 	if (rc == POOL_NOMEM) {
 		api_error(resp, 500, "out of memory");
@@ -213,12 +255,35 @@ static enum handler_result handle_lesson(struct api *api, const struct http_requ
 	return static_json(resp, json);
 }
 
-/* Check callback: hands the answer to the waiting request. */
-static void check_done(void *user, int status, json_t *body)
+/* A check in flight: where to answer, and a class member's ticket. */
+struct check_call {
+	struct http_exchange *ex;
+	struct classes *classes;
+	struct classes_ticket *ticket; /* NULL: nothing to record */
+};
+
+/* Answers a check's request (classes_finish_fn too). */
+static void check_answer(void *user, int status, json_t *body)
 {
 	struct http_exchange *ex = user;
 	json_response(http_exchange_response(ex), status, body);
 	http_complete(ex);
+}
+
+/* Check callback: records a member's check, answering once it is written,
+ * or answers at once. */
+static void check_done(void *user, int status, json_t *body)
+{
+	struct check_call *call = user;
+	struct http_exchange *ex = call->ex;
+	struct classes_ticket *t = call->ticket;
+	struct classes *c = call->classes;
+	free(call);
+	if (!body || !classes_record_check(c, t, status, body, check_answer, ex)) {
+		if (!body)
+			classes_ticket_free(t);
+		check_answer(ex, status, body);
+	}
 }
 
 /* Reads an optional string member; false when present with another type. */
@@ -271,9 +336,23 @@ static enum handler_result handle_check(struct api *api, const struct http_reque
 	learner_client_key(req->learner, req->client, client, sizeof client);
 	creq.client = client;
 	int status = parse_check(req, api->cfg->source_bytes, &root, &creq, err, sizeof err);
-	if (!status)
-		status = check_start(api->pool, api->lessons, api->cfg, &creq, check_done, ex, err,
-		                     sizeof err);
+	struct check_call *call = status ? NULL : calloc(1, sizeof *call);
+	if (!status && !call) {
+		status = 500;
+		snprintf(err, sizeof err, "out of memory");
+	}
+	if (!status) {
+		*call =
+		    (struct check_call){ex, api->classes,
+		                        classes_ticket_new(api->classes, req->learner, creq.lesson,
+		                                           creq.step, creq.answer, creq.code)};
+		status = check_start(api->pool, api->lessons, api->cfg, &creq, check_done, call,
+		                     err, sizeof err);
+		if (status) {
+			classes_ticket_free(call->ticket);
+			free(call);
+		}
+	}
 	json_decref(root);
 	if (!status)
 		return HANDLER_PENDING;
@@ -321,16 +400,14 @@ static enum handler_result handle_metrics(struct api *api, const struct http_req
 	struct pool_stats st;
 	pool_stats(api->pool, &st);
 	size_t len;
-	char *text = metrics_render(&st, LAYER_COUNT, sandbox_layer_name, &len);
-	if (!text) {
-		api_error(resp, 500, "out of memory");
-		return HANDLER_DONE;
-	}
-	resp->status = 200;
-	resp->body = text;
-	resp->body_len = len;
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	resp->cache = "no-store";
+	struct classes_stats cs;
+	classes_stats(api->classes, &cs);
+	struct metrics_records rec = {cs.saved,          cs.queued,        cs.unsaved,
+	                              cs.store.commits,  cs.store.written, cs.store.failed,
+	                              cs.store.rejected, cs.members};
+	char *text =
+	    metrics_render(&st, LAYER_COUNT, sandbox_layer_name, api->classes ? &rec : NULL, &len);
+	api_text(resp, text, len, "text/plain; version=0.0.4; charset=utf-8");
 	return HANDLER_DONE;
 }
 

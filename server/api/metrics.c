@@ -78,8 +78,29 @@ static void gauge(struct buf *t, const char *name, const char *help, double valu
 	buf_printf(t, "%s %.17g\n", name, value);
 }
 
+/* Appends the class records' counters. */
+static void render_records(struct buf *t, const struct metrics_records *rec)
+{
+	header(t, "lessond_progress_events_total", "counter",
+	       "Learner events of class members, by what the answer said: saved (on disk), "
+	       "queued (a run's, not waited for), unsaved (refused or failed).");
+	buf_printf(t, "lessond_progress_events_total{outcome=\"saved\"} %lu\n", rec->saved);
+	buf_printf(t, "lessond_progress_events_total{outcome=\"queued\"} %lu\n", rec->queued);
+	buf_printf(t, "lessond_progress_events_total{outcome=\"unsaved\"} %lu\n", rec->unsaved);
+	header(t, "lessond_store_commits_total", "counter",
+	       "Transactions the class records' writer committed.");
+	buf_printf(t, "lessond_store_commits_total %lu\n", rec->commits);
+	header(t, "lessond_store_writes_total", "counter",
+	       "Writes to the class records, by outcome.");
+	buf_printf(t, "lessond_store_writes_total{outcome=\"written\"} %lu\n", rec->written);
+	buf_printf(t, "lessond_store_writes_total{outcome=\"failed\"} %lu\n", rec->failed);
+	buf_printf(t, "lessond_store_writes_total{outcome=\"rejected\"} %lu\n", rec->rejected);
+	gauge(t, "lessond_class_members", "Learners in a class now.", (double)rec->members);
+}
+
 char *metrics_render(const struct pool_stats *st, unsigned nlayers,
-                     metrics_layer_name_fn layer_name, size_t *len)
+                     metrics_layer_name_fn layer_name, const struct metrics_records *rec,
+                     size_t *len)
 {
 	struct buf t = {0};
 	unsigned long by_status[NRUNSTATUS], bucket_copy[NBUCKETS + 1], count;
@@ -138,5 +159,7 @@ char *metrics_render(const struct pool_stats *st, unsigned nlayers,
 	for (unsigned i = 0; i < nlayers; i++)
 		buf_printf(&t, "lessond_sandbox_layer_active{layer=\"%s\"} %d\n",
 		           layer_name(1u << i), (st->layers >> i) & 1u ? 1 : 0);
+	if (rec)
+		render_records(&t, rec);
 	return buf_take(&t, len);
 }

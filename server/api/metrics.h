@@ -21,11 +21,21 @@ void metrics_run(const char *status, double ms);
  * stays free of the sandbox's libraries). */
 typedef const char *(*metrics_layer_name_fn)(unsigned bit);
 
-/* Renders every metric, with the pool's gauges from `st` and one gauge per
- * sandbox layer (bits below 1 << nlayers). Returns a new NUL-terminated
- * text (caller frees) and its length, or NULL when out of memory. */
+/* The class records' counters (classes.h and the store's), copied at
+ * scrape time. */
+struct metrics_records {
+	unsigned long saved, queued, unsaved;             /* learner events by outcome */
+	unsigned long commits, written, failed, rejected; /* the store's writer */
+	unsigned long members;                            /* learners in a class now */
+};
+
+/* Renders every metric, with the pool's gauges from `st`, one gauge per
+ * sandbox layer (bits below 1 << nlayers), and the class records' counters
+ * when rec is not NULL. Returns a new NUL-terminated text (caller frees)
+ * and its length, or NULL when out of memory. */
 char *metrics_render(const struct pool_stats *st, unsigned nlayers,
-                     metrics_layer_name_fn layer_name, size_t *len);
+                     metrics_layer_name_fn layer_name, const struct metrics_records *rec,
+                     size_t *len);
 
 /* Forgets every counter (unit tests). */
 void metrics_reset(void);

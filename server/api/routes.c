@@ -11,17 +11,20 @@ const struct route routes_table[ROUTE_COUNT] = {ROUTES(ROUTES_ROW)};
 
 #define PARAM "{id}"
 
-/* True when path matches pattern; *param gets the "{id}" segment. */
+/* True when path matches pattern; *param gets the "{id}" segment. The
+ * segment is one or more bytes up to the next '/' or the end, and the
+ * pattern's text after "{id}" (if any) must follow it exactly. */
 static bool path_matches(const char *pattern, const char *path, const char **param)
 {
-	size_t plen = strlen(pattern), slot = sizeof PARAM - 1;
-	if (plen < slot || strcmp(pattern + plen - slot, PARAM) != 0)
+	const char *slot = strstr(pattern, PARAM);
+	if (!slot)
 		return strcmp(pattern, path) == 0;
-	size_t prefix = plen - slot;
+	size_t prefix = (size_t)(slot - pattern);
 	if (strncmp(pattern, path, prefix) != 0)
 		return false;
 	const char *seg = path + prefix;
-	if (!*seg || strchr(seg, '/'))
+	size_t seglen = strcspn(seg, "/");
+	if (seglen == 0 || strcmp(seg + seglen, slot + sizeof PARAM - 1) != 0)
 		return false;
 	*param = seg;
 	return true;

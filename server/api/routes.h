@@ -1,7 +1,7 @@
 /* routes.h: the URL space of the API, written once. ROUTES is the one table:
  * a row per route with its id, the methods it takes (also its Allow
- * header), its path (exact, or ending in "{id}": one non-empty segment
- * without '/'), its metrics label, and its handler (defined in api.c).
+ * header), its path (exact, or with one "{id}": one non-empty segment
+ * without '/', anywhere in the path), its metrics label, and its handler (defined in api.c).
  * routes.c matches paths against it and names the labels; api.c dispatches
  * from it; main.c asks it which paths are the API's. A row without a label
  * or a handler does not compile, so no route can go unlabelled. */
@@ -17,7 +17,15 @@
 	X(HEALTH, "GET, HEAD", "/api/health", "health", handle_health)                             \
 	X(LESSONS, "GET, HEAD", "/api/lessons", "lessons", handle_lessons)                         \
 	X(LESSON, "GET, HEAD", "/api/lessons/{id}", "lesson", handle_lesson)                       \
-	X(METRICS, "GET, HEAD", "/metrics", "metrics", handle_metrics)
+	X(METRICS, "GET, HEAD", "/metrics", "metrics", handle_metrics)                             \
+	X(TEACH_SESSION, "GET, HEAD, POST, DELETE", "/api/teach/session", "teach_session",         \
+	  handle_teach_session)                                                                    \
+	X(CLASSES, "GET, HEAD, POST", "/api/classes", "classes", handle_classes)                   \
+	X(CLASS, "GET, HEAD, DELETE", "/api/classes/{id}", "class", handle_class)                  \
+	X(CLASS_CSV, "GET, HEAD", "/api/classes/{id}/export.csv", "class_csv", handle_class_csv)   \
+	X(CLASS_JOIN, "POST", "/api/classes/{id}/join", "class_join", handle_class_join)           \
+	X(MEMBERSHIP, "GET, HEAD, DELETE", "/api/membership", "membership", handle_membership)     \
+	X(PROGRESS, "POST", "/api/progress", "progress", handle_progress)
 
 #define ROUTES_ENUM(id, methods, path, label, handler) ROUTE_##id,
 enum route_id { ROUTES(ROUTES_ENUM) ROUTE_COUNT };
@@ -38,7 +46,8 @@ struct route {
 extern const struct route routes_table[ROUTE_COUNT];
 
 /* The route whose path matches `path`, or -1. For a "{id}" route, *param
- * (when param is not NULL) points at the segment inside path (borrowed). */
+ * (when param is not NULL) points at the segment inside path (borrowed;
+ * it ends at the next '/' or the end of path). */
 int routes_find(const char *path, const char **param);
 
 /* True when route `id` takes `method` (one of its listed methods). */

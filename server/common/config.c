@@ -63,6 +63,15 @@ static const struct opt opts[] = {
      "directory of the lesson files (lessons)"},
     {"--port-file", "LESSOND_PORT_FILE", OPT_STR, OFF(port_file), 0, 0,
      "write the bound port to this file once listening"},
+    {"--data-dir", "LESSOND_DATA_DIR", OPT_STR, OFF(data_dir), 0, 0,
+     "directory of the class records, lessond.db (data)"},
+    {"--teacher-token-file", "LESSOND_TEACHER_TOKEN_FILE", OPT_STR, OFF(teacher_token_file), 0, 0,
+     "file holding the teacher token, made with a random one if missing "
+     "(<data-dir>/teacher-token)"},
+    {"--keep-days", "LESSOND_KEEP_DAYS", OPT_INT, OFF(keep_days), 1, 36500,
+     "days class records are kept after their last activity (30)"},
+    {"--backup", "LESSOND_BACKUP", OPT_STR, OFF(backup_file), 0, 0,
+     "copy the class records to this file, online, and exit"},
     {"--log-level", "LESSOND_LOG_LEVEL", OPT_LOGLEVEL, OFF(log_level), 0, 0,
      "error, warn, info or debug (info)"},
     {"--allow-weak-sandbox", "LESSOND_ALLOW_WEAK_SANDBOX", OPT_BOOL_OFF, OFF(strict), 0, 0,
@@ -94,6 +103,8 @@ static void config_defaults(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	snprintf(cfg->static_dir, sizeof cfg->static_dir, "static");
 	snprintf(cfg->lessons_dir, sizeof cfg->lessons_dir, "lessons");
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "data");
+	cfg->keep_days = 30;
 }
 
 /* Stores one textual value into the field `o` describes. Returns 0, or -1
@@ -195,6 +206,10 @@ enum config_result config_parse(struct config *cfg, int argc, char *const argv[]
 		}
 		if (opt_set(cfg, o, o->flag, value, err, errlen))
 			return CONFIG_ERROR;
+	}
+	if (!*cfg->data_dir) {
+		snprintf(err, errlen, "--data-dir: empty path");
+		return CONFIG_ERROR;
 	}
 	if (!*cfg->bind) {
 		snprintf(err, errlen, "--bind: empty address");

@@ -29,6 +29,11 @@ struct config {
 	char static_dir[512];
 	char lessons_dir[512];
 	char port_file[512]; /* when set, the bound port is written there (tests) */
+	char data_dir[512];  /* the class records: <data_dir>/lessond.db */
+	/* the teacher token's file; "" means <data_dir>/teacher-token */
+	char teacher_token_file[512];
+	int keep_days;         /* class records older than this are deleted */
+	char backup_file[512]; /* --backup: copy the database there and exit */
 };
 
 /* Lookup for environment variables; tests pass a fake one. */

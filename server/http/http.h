@@ -20,6 +20,10 @@ struct http_request {
 	const char *learner;       /* the learner id from the cookie (route sets it), or NULL */
 	/* the Accept-Encoding header, borrowed, or NULL */
 	const char *accept_encoding;
+	const char *authorization;   /* the Authorization header, borrowed, or NULL */
+	const char *host;            /* the Host header, borrowed, or NULL */
+	const char *forwarded_proto; /* X-Forwarded-Proto from a TLS proxy, borrowed, or NULL */
+	const char *new_learner; /* the learner id this answer hands out (route sets it), or NULL */
 };
 
 struct http_response {
@@ -36,6 +40,8 @@ struct http_response {
 	char etag[64];            /* entity tag of a static file, "" for none */
 	char note[16];            /* a run's status, for the access log; "" for none */
 	char set_cookie[128];     /* a Set-Cookie value, "" for none */
+	char set_cookie2[192];    /* a second Set-Cookie value (the teacher's), "" for none */
+	char disposition[96];     /* Content-Disposition of a download, "" for none */
 };
 
 enum handler_result { HANDLER_DONE, HANDLER_PENDING };

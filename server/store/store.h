@@ -163,12 +163,28 @@ json_t *store_class_list(struct store *st);
  * {"code", "name", "created",
  *  "learners": [{"learner": n, "name", "joined", "last_seen",
  *                "steps": {"<lesson>": {"<step>": {"attempts", "done",
- *                   "last", "wrong_answers": [...], "exceptions": [...],
- *                   "failed_checks": [...], "code": "..." or null}}}}]}
+ *                   "failures", "first_try", "last", "wrong_answers": [...],
+ *                   "exceptions": [...], "failed_checks": [...],
+ *                   "code": "..." or null}}}}],
+ *  "summary": {"<lesson>": {"<step>": {"wrong_answers": [{"text", "count",
+ *                   "learners"}], "exceptions": [...], "failed_checks": [...]}}}}
  * "learner" is a number private to the class (never the cookie id);
  * attempts counts runs and checks; done is true once the step was marked
- * done; the lists hold the latest STORE_VIEW_LATEST values, newest first. */
+ * done or a check on it was judged right; failures counts checks judged
+ * wrong; first_try is the earliest attempt (null for none); the lists hold
+ * the latest STORE_VIEW_LATEST values, newest first; the summary's lists
+ * the class's STORE_VIEW_LATEST most frequent values per step, with how
+ * often and by how many learners. */
 json_t *store_class_view(struct store *st, const char *code, enum store_status *status);
+
+/* Called by store_memberships once per learner row, oldest join first;
+ * the strings are borrowed for the call. */
+typedef void (*store_member_fn)(void *arg, const char *learner_id, const char *class_code,
+                                const char *class_name, const char *name);
+
+/* Walks every class membership (for the in-memory roster at start-up).
+ * Returns 0, or -1 when the database fails (logged). */
+int store_memberships(struct store *st, store_member_fn fn, void *arg);
 
 /* Copies the database, while it serves, to path (through path.tmp, then a
  * rename) with SQLite's online backup API. STORE_EDB with a message in err

@@ -896,6 +896,27 @@ json_t *store_class_list(struct store *st)
 	return list;
 }
 
+int store_memberships(struct store *st, store_member_fn fn, void *arg)
+{
+	if (!st)
+		return -1;
+	pthread_mutex_lock(&st->read_lock);
+	sqlite3_stmt *s = rprep(st,
+	                        "SELECT l.learner_id, l.class_code, c.name, l.name FROM learners l"
+	                        " JOIN classes c ON c.code = l.class_code ORDER BY l.joined, l.id",
+	                        NULL);
+	int rc = SQLITE_ERROR;
+	while (s && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(s, 0),
+		   (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
+		   (const char *)sqlite3_column_text(s, 3));
+	if (rc != SQLITE_DONE)
+		log_error("store: memberships: %s", sqlite3_errmsg(st->rdb));
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->read_lock);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The step object of a learner (by store id) in the view being built,
  * created when create is set; NULL when absent or out of memory. */
 static json_t *view_step(json_t *by_id, sqlite3_stmt *s, bool create)
@@ -916,15 +937,73 @@ static json_t *view_step(json_t *by_id, sqlite3_stmt *s, bool create)
 	return o;
 }
 
+/* Adds view["summary"][lesson][step][list] = [{"text", "count", "learners"}]
+ * for each of the n (list name, column) pairs: the STORE_VIEW_LATEST most
+ * frequent values of the class on each step, most frequent first (ties by
+ * text). Returns SQLITE_DONE, or the failing SQLite code. */
+static int view_summary(struct store *st, const char *code, json_t *view,
+                        const char *const lists[][2], size_t n)
+{
+	json_t *summary = json_object();
+	if (!put(view, "summary", summary))
+		return SQLITE_NOMEM;
+	int rc = SQLITE_DONE;
+	for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
+		/* The column names come from the caller's fixed table. */
+		char sql[640];
+		snprintf(sql, sizeof sql,
+		         "SELECT lesson_id, step_id, v, c, k FROM (SELECT e.lesson_id, e.step_id,"
+		         " e.%s AS v, count(*) AS c, count(DISTINCT e.learner) AS k,"
+		         " row_number() OVER (PARTITION BY e.lesson_id, e.step_id ORDER BY"
+		         " count(*) DESC, e.%s) AS rn FROM events e JOIN learners l"
+		         " ON l.id = e.learner WHERE l.class_code = ?1 AND e.%s IS NOT NULL%s"
+		         " GROUP BY 1, 2, 3) WHERE rn <= %d ORDER BY 1, 2, rn",
+		         lists[i][1], lists[i][1], lists[i][1], i == 0 ? " AND e.correct = 0" : "",
+		         STORE_VIEW_LATEST);
+		sqlite3_stmt *s = rprep(st, sql, code);
+		if (!s)
+			return SQLITE_ERROR;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *lesson = (const char *)sqlite3_column_text(s, 0);
+			const char *step = (const char *)sqlite3_column_text(s, 1);
+			json_t *l = json_object_get(summary, lesson);
+			if (!l && (!(l = json_object()) || json_object_set_new(summary, lesson, l)))
+				rc = SQLITE_NOMEM;
+			json_t *o = l ? json_object_get(l, step) : NULL;
+			if (l && !o && (!(o = json_object()) || json_object_set_new(l, step, o)))
+				rc = SQLITE_NOMEM;
+			json_t *a = o ? json_object_get(o, lists[i][0]) : NULL;
+			if (o && !a && !put(o, lists[i][0], a = json_array()))
+				rc = SQLITE_NOMEM;
+			json_t *item =
+			    a ? json_pack("{s:o, s:I, s:I}", "text", col_str(s, 2), "count",
+			                  (json_int_t)sqlite3_column_int64(s, 3), "learners",
+			                  (json_int_t)sqlite3_column_int64(s, 4))
+			      : NULL;
+			if (!item || json_array_append_new(a, item)) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+		}
+		sqlite3_finalize(s);
+	}
+	return rc;
+}
+
 /* Builds the view in one read transaction; returns the status. */
 static enum store_status view_build(struct store *st, const char *code, json_t *view)
 {
 	static const char *const learners_sql =
 	    "SELECT id, name, joined, last_seen FROM learners WHERE class_code = ?1"
 	    " ORDER BY joined, id";
+	/* done: marked done, or a check (goal or prediction) judged right;
+	 * failures: checks judged wrong; first_try: the earliest attempt. */
 	static const char *const steps_sql =
 	    "SELECT e.learner, e.lesson_id, e.step_id, sum(e.kind IN ('run', 'check')),"
-	    " max(e.kind = 'done'), max(e.at) FROM events e JOIN learners l ON l.id = e.learner"
+	    " max(e.kind = 'done' OR e.correct IS 1), max(e.at),"
+	    " sum(e.kind = 'check' AND e.correct IS 0),"
+	    " min(CASE WHEN e.kind IN ('run', 'check') THEN e.at END)"
+	    " FROM events e JOIN learners l ON l.id = e.learner"
 	    " WHERE l.class_code = ?1 GROUP BY 1, 2, 3";
 	/* SQLite takes the bare column code from the row with max(e.id). */
 	static const char *const code_sql =
@@ -982,6 +1061,11 @@ static enum store_status view_build(struct store *st, const char *code, json_t *
 		if (!o || !put(o, "attempts", json_integer(sqlite3_column_int64(s, 3))) ||
 		    !put(o, "done", json_boolean(sqlite3_column_int(s, 4))) ||
 		    !put(o, "last", json_integer(sqlite3_column_int64(s, 5))) ||
+		    !put(o, "failures", json_integer(sqlite3_column_int64(s, 6))) ||
+		    !put(o, "first_try",
+		         sqlite3_column_type(s, 7) == SQLITE_NULL
+		             ? json_null()
+		             : json_integer(sqlite3_column_int64(s, 7))) ||
 		    !put(o, "code", json_null())) {
 			rc = SQLITE_NOMEM;
 			break;
@@ -1033,6 +1117,8 @@ static enum store_status view_build(struct store *st, const char *code, json_t *
 		}
 		sqlite3_finalize(s);
 	}
+	if (rc == SQLITE_DONE)
+		rc = view_summary(st, code, view, lists, sizeof lists / sizeof lists[0]);
 out:
 	status = rc == SQLITE_DONE ? STORE_OK : rc == SQLITE_NOMEM ? STORE_ENOMEM : STORE_EDB;
 	if (status == STORE_EDB)

@@ -31,7 +31,7 @@ export async function startServer(extraArgs = []) {
   const logPath = join(dir, 'server.log');
   const log = createWriteStream(logPath);
   const args = [
-    '--port', '0', '--port-file', portFile,
+    '--port', '0', '--port-file', portFile, '--data-dir', join(dir, 'data'),
     '--lessons-dir', join(ROOT, 'tests/e2e/lessons'),
     '--static-dir', join(ROOT, 'static'),
     '--cpu-seconds', '1', '--wall-ms', '10000', '--demote-cpu-ms', '0', '--idle-cpu-ms', '0',

@@ -99,7 +99,7 @@ LESSOND_TEST_CANARY="$canary" setsid \
 	prlimit --nproc=400 --fsize=67108864 \
 	unshare --map-users=100000,0,65536 --map-groups=100000,0,65536 \
 	--setuid 0 --setgid 0 -pfm --mount-proc -- \
-	"$bin" --bind 127.0.0.1 --port 0 --port-file "$tmp/port" \
+	"$bin" --bind 127.0.0.1 --port 0 --port-file "$tmp/port" --data-dir "$tmp/data" \
 	--cpu-seconds 1 --wall-ms 3000 --log-level info \
 	</dev/null >"$log" 2>&1 &
 server_pgid=$!

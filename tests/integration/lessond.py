@@ -48,8 +48,12 @@ class Server:
         self.log_path = os.path.join(self.dir.name, "server.log")
         env = dict(os.environ if self.env is None else self.env)
         self.log = open(self.log_path, "wb")
+        # The class records go to this server's own directory unless the
+        # test names one (a test of restarts passes the same one twice).
+        data = [] if "--data-dir" in self.args else [
+            "--data-dir", os.path.join(self.dir.name, "data")]
         self.proc = subprocess.Popen(
-            [BIN, "--port", "0", "--port-file", port_file, *self.args],
+            [BIN, "--port", "0", "--port-file", port_file, *data, *self.args],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + 20

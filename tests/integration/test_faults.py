@@ -273,7 +273,8 @@ class PortFileUnwritable(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="lessond-portfile-") as d:
             port_file = os.path.join(d, "port")
             log = open(os.path.join(d, "server.log"), "wb+")
-            proc = subprocess.Popen([BIN, "--port", "0", "--port-file", port_file],
+            proc = subprocess.Popen([BIN, "--port", "0", "--port-file", port_file,
+                                     "--data-dir", os.path.join(d, "data")],
                                     stdout=log, stderr=subprocess.STDOUT, env=env,
                                     start_new_session=True)
             try:

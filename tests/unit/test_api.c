@@ -246,14 +246,15 @@ static void test_check_out_of_memory(void **state)
 	    "{\"lesson\": \"points\", \"step\": \"has-dict\", \"answer\": \"False\"}",
 	    "{\"lesson\": \"points\", \"step\": \"scale\"}"};
 	for (size_t b = 0; b < 2; b++) {
-		for (int k = 1; k <= 4; k++) { /* the job, its runs, sizes and variants */
+		/* the call, the job, its runs, sizes and variants */
+		for (int k = 1; k <= 5; k++) {
 			calloc_countdown = k;
 			destroyed_uninited = 0;
 			assert_error("POST", "/api/check", bodies[b], 500, "out of memory");
 			assert_int_equal(calloc_countdown, 0);
 			assert_int_equal(destroyed_uninited, 0);
 		}
-		calloc_countdown = 5; /* past check_start's allocations: the pool is next */
+		calloc_countdown = 6; /* past check_start's allocations: the pool is next */
 		assert_error("POST", "/api/check", bodies[b], 503, "no runner");
 		assert_int_equal(destroyed_uninited, 0);
 		calloc_countdown = 0;
@@ -291,9 +292,35 @@ static void test_unknown_route_and_metrics(void **state)
 	assert_error("POST", "/metrics", "", 405, "method not allowed");
 }
 
+/* A server without class records (api.classes NULL) says so on every
+ * class route, and a learner's membership and progress are simply off. */
+static void test_class_routes_without_records(void **state)
+{
+	(void)state;
+	static const char *const routes[][2] = {
+	    {"GET", "/api/classes"},
+	    {"POST", "/api/classes"},
+	    {"GET", "/api/classes/CDFHJK"},
+	    {"DELETE", "/api/classes/CDFHJK"},
+	    {"GET", "/api/classes/CDFHJK/export.csv"},
+	    {"POST", "/api/classes/CDFHJK/join"},
+	    {"POST", "/api/teach/session"},
+	};
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		assert_error(routes[i][0], routes[i][1], "{\"name\": \"x\"}", 503,
+		             "keeps no class records");
+	struct answer a = call("GET", "/api/membership", NULL);
+	assert_int_equal(a.status, 200);
+	assert_true(json_is_null(json_object_get(a.json, "class")));
+	answer_free(&a);
+	assert_error("POST", "/api/classes/CDFHJK/leave", "{}", 404, "no such API route");
+	assert_error("PUT", "/api/classes/CDFHJK/join", "{}", 405, "method not allowed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_class_routes_without_records),
 	    cmocka_unit_test(test_health_without_pool),
 	    cmocka_unit_test(test_lessons_index),
 	    cmocka_unit_test(test_lesson_detail),

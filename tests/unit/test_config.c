@@ -77,6 +77,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_string_equal(cfg.static_dir, "static");
 	assert_string_equal(cfg.port_file, "");
+	assert_string_equal(cfg.data_dir, "data");
+	assert_string_equal(cfg.teacher_token_file, "");
+	assert_int_equal(cfg.keep_days, 30);
+	assert_string_equal(cfg.backup_file, "");
 }
 
 /* A getenv that knows no variable gives the same defaults as no getenv. */
@@ -103,8 +107,14 @@ static void test_env_sets_every_field(void **state)
 	        "LESSOND_SOURCE_BYTES", "4096", "LESSOND_STATIC_DIR", "/srv/ui",
 	        "LESSOND_PORT_FILE", "/tmp/port", "LESSOND_LOG_LEVEL", "debug",
 	        "LESSOND_ALLOW_WEAK_SANDBOX", "1", "LESSOND_RUNS_MAX", "40", "LESSOND_CLIENT_RUNS",
-	        "3", "LESSOND_CLIENT_QUEUE", "9", "LESSOND_DEMOTE_CPU_MS", "0");
+	        "3", "LESSOND_CLIENT_QUEUE", "9", "LESSOND_DEMOTE_CPU_MS", "0", "LESSOND_DATA_DIR",
+	        "/srv/data", "LESSOND_TEACHER_TOKEN_FILE", "/run/secrets/t", "LESSOND_KEEP_DAYS",
+	        "7", "LESSOND_BACKUP", "/srv/b.db");
 	assert_int_equal(parse(&cfg, env, NO_ARGS), CONFIG_OK);
+	assert_string_equal(cfg.data_dir, "/srv/data");
+	assert_string_equal(cfg.teacher_token_file, "/run/secrets/t");
+	assert_int_equal(cfg.keep_days, 7);
+	assert_string_equal(cfg.backup_file, "/srv/b.db");
 	assert_int_equal(cfg.runs_max, 40);
 	assert_int_equal(cfg.client_runs, 3);
 	assert_int_equal(cfg.client_queue, 9);
@@ -372,6 +382,10 @@ static void test_usage_mentions_every_flag(void **state)
 	    {"--port-file", "LESSOND_PORT_FILE"},
 	    {"--log-level", "LESSOND_LOG_LEVEL"},
 	    {"--allow-weak-sandbox", "LESSOND_ALLOW_WEAK_SANDBOX"},
+	    {"--data-dir", "LESSOND_DATA_DIR"},
+	    {"--teacher-token-file", "LESSOND_TEACHER_TOKEN_FILE"},
+	    {"--keep-days", "LESSOND_KEEP_DAYS"},
+	    {"--backup", "LESSOND_BACKUP"},
 	};
 	char buf[8192];
 	config_usage(buf, sizeof buf);
@@ -403,8 +417,8 @@ static void test_usage_flags_are_accepted(void **state)
 			fail_msg("usage lists %s but config_parse does not know it", flag);
 		seen++;
 	}
-	assert_int_equal(seen, 22); /* 13 options, --lessons-dir, the 3 experiment limits,
-	                             * 5 of fairness */
+	assert_int_equal(seen, 26); /* 13 options, --lessons-dir, the 3 experiment limits,
+	                             * 5 of fairness, 4 of the class records */
 }
 
 /* A short usage buffer is truncated and NUL-terminated, never overrun. */

@@ -30,7 +30,7 @@ static char *render(void)
 	                        .demoted = 8,
 	                        .idled = 9};
 	size_t len = 0;
-	char *text = metrics_render(&st, 3, layer_name, &len);
+	char *text = metrics_render(&st, 3, layer_name, NULL, &len);
 	assert_non_null(text);
 	assert_int_equal(strlen(text), len);
 	return text;

@@ -25,6 +25,18 @@ static void test_known_labels(void **state)
 	    {"/api/lessons", "lessons"},
 	    {"/api/lessons/01-dict", "lesson"},
 	    {"/metrics", "metrics"},
+	    {"/api/teach/session", "teach_session"},
+	    {"/api/classes", "classes"},
+	    {"/api/classes/CDFHJK", "class"},
+	    {"/api/classes/CDFHJK/export.csv", "class_csv"},
+	    {"/api/classes/CDFHJK/join", "class_join"},
+	    {"/api/membership", "membership"},
+	    {"/api/progress", "progress"},
+	    {"/api/classes//join", "api_other"},        /* an empty {id} before the rest */
+	    {"/api/classes/CDFHJK/join/", "api_other"}, /* the rest is exact */
+	    {"/api/classes/CDFHJK/joins", "api_other"},
+	    {"/api/classes/a/b/join", "api_other"}, /* {id} is one segment */
+	    {"/api/classes/CDFHJK/other", "api_other"},
 	    {"/api/nope", "api_other"},
 	    {"/api", "api_other"},
 	    {"/api/", "api_other"},
@@ -55,12 +67,14 @@ static void test_every_route_is_found_and_labelled(void **state)
 		char path[128];
 		const char *pat = routes_table[i].path;
 		const char *slot = strstr(pat, "{id}");
-		snprintf(path, sizeof path, "%.*s%s", slot ? (int)(slot - pat) : (int)strlen(pat),
-		         pat, slot ? "some-id" : "");
+		snprintf(path, sizeof path, "%.*s%s%s", slot ? (int)(slot - pat) : (int)strlen(pat),
+		         pat, slot ? "some-id" : "", slot ? slot + 4 : "");
 		const char *param = NULL;
 		assert_int_equal(routes_find(path, &param), i);
-		if (slot)
-			assert_string_equal(param, "some-id");
+		if (slot) {
+			assert_int_equal(strcspn(param, "/"), strlen("some-id"));
+			assert_memory_equal(param, "some-id", strlen("some-id"));
+		}
 		assert_int_equal(routes_label_of(path), i);
 		assert_true(routes_owns(path));
 		const char *label = routes_table[i].label;

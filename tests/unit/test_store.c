@@ -284,6 +284,86 @@ static void test_events_read_back_in_class_view(void **state)
 	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM events"), 1);
 }
 
+/* store_member_fn collecting "learner:class:class name:name;" lines. */
+static void collect_member(void *arg, const char *learner, const char *code, const char *class_name,
+                           const char *name)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "%s:%s:%s:%s;", learner, code, class_name, name);
+}
+
+/* The class's summary: per step the most frequent wrong answers (by count,
+ * then text, with how many learners), exceptions and failed checks; a
+ * right check makes a step done and failures count the wrong ones; the
+ * earliest attempt is first_try (a code event is no attempt). The
+ * memberships walk every learner with the class name, oldest join first. */
+static void test_summary_failures_and_memberships(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(NULL);
+	assert_int_equal(store_class_create(st, "ABC", "Year 9", NOW_MS), STORE_OK);
+	assert_int_equal(store_class_create(st, "XYZ", "Year 10", NOW_MS), STORE_OK);
+	const char *who[] = {"c-a", "c-b", "c-c"};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_learner_add(st, "ABC", who[i], who[i] + 2, NOW_MS + i),
+		                 STORE_OK);
+	assert_int_equal(store_learner_add(st, "XYZ", "c-z", "zed", NOW_MS + 9), STORE_OK);
+	/* "True" twice by a, once by b; "None" once by c; a right answer by c. */
+	const char *answers[][2] = {
+	    {"c-a", "True"}, {"c-a", "True"}, {"c-b", "True"}, {"c-c", "None"}};
+	for (int i = 0; i < 4; i++) {
+		struct store_event e = ev(answers[i][0], "p", STORE_CHECK, NOW_MS + 100 + i);
+		e.correct = 0;
+		e.answer = answers[i][1];
+		assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	}
+	struct store_event e = ev("c-c", "p", STORE_CHECK, NOW_MS + 200);
+	e.correct = 1;
+	e.answer = "False";
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	e = ev("c-b", "g", STORE_CODE, NOW_MS + 50);
+	e.code = "x = 1";
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	e = ev("c-b", "g", STORE_RUN, NOW_MS + 300);
+	e.exception = "AttributeError";
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	assert_int_equal(store_sync(st), STORE_OK);
+
+	json_t *view = store_class_view(st, "ABC", NULL);
+	assert_non_null(view);
+	json_t *p = json_object_get(json_object_get(json_object_get(view, "summary"), "l1"), "p");
+	json_t *wrong = json_object_get(p, "wrong_answers");
+	assert_int_equal(json_array_size(wrong), 2);
+	json_t *top = json_array_get(wrong, 0);
+	assert_string_equal(json_string_value(json_object_get(top, "text")), "True");
+	assert_int_equal(json_integer_value(json_object_get(top, "count")), 3);
+	assert_int_equal(json_integer_value(json_object_get(top, "learners")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(wrong, 1), "text")),
+	                    "None");
+	json_t *g = json_object_get(json_object_get(json_object_get(view, "summary"), "l1"), "g");
+	json_t *exc = json_array_get(json_object_get(g, "exceptions"), 0);
+	assert_string_equal(json_string_value(json_object_get(exc, "text")), "AttributeError");
+	assert_null(json_object_get(g, "wrong_answers"));
+
+	json_t *a = vstep(view, 0, "l1", "p"), *b = vstep(view, 1, "l1", "g");
+	json_t *c = vstep(view, 2, "l1", "p");
+	assert_int_equal(json_integer_value(json_object_get(a, "failures")), 2);
+	assert_true(json_is_false(json_object_get(a, "done")));
+	assert_int_equal(json_integer_value(json_object_get(a, "first_try")), NOW_MS + 100);
+	assert_true(json_is_true(json_object_get(c, "done")));
+	assert_int_equal(json_integer_value(json_object_get(c, "failures")), 1);
+	assert_int_equal(json_integer_value(json_object_get(b, "first_try")), NOW_MS + 300);
+	assert_int_equal(json_integer_value(json_object_get(b, "attempts")), 1);
+	json_decref(view);
+
+	char members[512] = "";
+	assert_int_equal(store_memberships(st, collect_member, members), 0);
+	assert_string_equal(
+	    members, "c-a:ABC:Year 9:a;c-b:ABC:Year 9:b;c-c:ABC:Year 9:c;c-z:XYZ:Year 10:zed;");
+	store_close(st);
+}
+
 /* The caps: names by code points and bytes, code, answers, UTF-8. */
 static void test_caps_and_utf8_refused(void **state)
 {
@@ -637,6 +717,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_class_create_list_delete_cascades, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_events_read_back_in_class_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_summary_failures_and_memberships, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_caps_and_utf8_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit_from_four_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retention_deletes_old_data, setup, teardown),
