@@ -163,8 +163,8 @@ unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
 
 # An LD_PRELOAD library that makes the server's system calls fail on demand
-# (tests/integration/fault_shim.c, used by test_faults.py): never built
-# into lessond, never reaching the zygote.
+# (tests/integration/fault_shim.c, used by test_faults.py and
+# test_class_data.py): never built into lessond, never reaching the zygote.
 $(BUILD)/tests/fault_shim.so: tests/integration/fault_shim.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
@@ -175,6 +175,8 @@ integration: $(BUILD)/lessond $(BUILD)/tests/fault_shim.so
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_fairness.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_http.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_faults.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_classes.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_class_data.py
 
 hostile: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh

@@ -131,7 +131,10 @@ enum store_status store_class_create(struct store *st, const char *code, const c
 enum store_status store_class_delete(struct store *st, const char *code);
 
 /* Adds a learner to a class, or renames one already in it (joined is kept).
- * Waits for disk. STORE_ENOTFOUND when there is no such class. */
+ * A learner is in one class at most: one in another class leaves it, with
+ * all their events there, in the same transaction (a failed join leaves
+ * them where they were). Waits for disk. STORE_ENOTFOUND when there is no
+ * such class. */
 enum store_status store_learner_add(struct store *st, const char *code, const char *learner_id,
                                     const char *name, int64_t at_ms);
 

@@ -152,6 +152,33 @@ class Migration(unittest.TestCase):
         self.assert_refused()
 
 
+class Membership(unittest.TestCase):
+    """Who is in which class is the same after a restart as before it."""
+
+    def test_moves_and_leaves_survive_a_restart(self):
+        with tempfile.TemporaryDirectory(prefix="lessond-members-") as tmp:
+            data = os.path.join(tmp, "data")
+            with ClassServer(data_dir=data) as s:
+                a, b = s.create_class_ok("A")["code"], s.create_class_ok("B")["code"]
+                ada, bea = Learner(s, 1), Learner(s, 2)
+                ada.join_ok(a, "Ada")
+                ada.join_ok(b, "Ada")   # moves to B ...
+                self.assertEqual(ada.leave()[0], 200)  # ... and leaves: in no class
+                bea.join_ok(a, "Bea")
+                bea.join_ok(b, "Bea")   # moves to B ...
+                bea.join_ok(a, "Bea")   # ... and back to A
+                self.assertEqual(bea.check("has-dict", answer="True")["progress"], "saved")
+                before = {n: x.membership() for n, x in (("ada", ada), ("bea", bea))}
+                self.assertEqual(before["ada"], (200, {"class": None, "name": None}))
+                self.assertEqual(before["bea"][1]["class"]["code"], a)
+            with ClassServer(data_dir=data) as s:
+                ada, bea = Learner(s, 1), Learner(s, 2)
+                self.assertEqual({"ada": ada.membership(), "bea": bea.membership()}, before)
+                self.assertEqual(ada.progress("define", "done"), (200, {"progress": "off"}))
+                self.assertEqual([l["name"] for l in s.view_ok(a)["learners"]], ["Bea"])
+                self.assertEqual(s.view_ok(b)["learners"], [])
+
+
 class Poster(threading.Thread):
     """Posts progress events for one learner until stopped; counts saved."""
 
@@ -343,14 +370,19 @@ class Counter:
 
 class Durability(unittest.TestCase):
     """50 learners post progress and checks at once; the server is
-    SIGKILLed mid-stream, three times; after each restart on the same
-    --data-dir, every event that had been answered 2xx with progress
-    "saved" is in the class view. The kill comes once enough events were
-    saved in that round (counted, not timed), while every stream is still
-    posting: the events in flight then are the ones the promise is about."""
+    SIGKILLed mid-stream and restarted on the same --data-dir, five times;
+    then every event that had been answered 2xx with progress "saved" is in
+    the class view. The kill comes once enough events were saved in that
+    round (counted, not timed), while every stream is still posting: the
+    events in flight then are the ones the promise is about. A server that
+    answers "saved" when the event is only queued loses some of them at
+    nearly every kill (2 to 41 of 450 over three rounds, in 13 runs of that
+    mutation). A SIGKILL leaves the kernel's page cache alone: what this
+    proves is the answer after the commit, not the fsync (synchronous=FULL)
+    a power cut needs."""
 
     LEARNERS = 50
-    ROUNDS = 3
+    ROUNDS = 5
     SAVED_PER_ROUND = 150
 
     def test_every_saved_event_survives_sigkill(self):
@@ -453,7 +485,7 @@ class DiskFull(unittest.TestCase):
         self.assertTrue(a["progress_reason"])
         status, p = ada.progress("define", "done")
         self.assertEqual((status, p["progress"]), (200, "not_saved"), p)
-        self.assertTrue(p["reason"])
+        self.assertTrue(p["progress_reason"])
         a = ada.check("slot-it", code=PIXEL_SOLVED)
         self.assertEqual((a["correct"], a["progress"]), (True, "not_saved"), a)
         self.assertGreaterEqual(self.failures() - failed_before, 3)
