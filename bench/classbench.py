@@ -1,8 +1,8 @@
 """make bench's class part (issue #12), run by bench/run.py: what recording
 a learner's runs for a class costs on the run path.
 
-One lessond of its own (a data directory and a teacher token in the
-bench's temporary directory) and two learners, each with its own cookie,
+The lessond of the other parts (run.Server keeps its class records and
+teacher token in the bench's temporary directory) and two learners, each with its own cookie,
 POSTing the same lesson example to /api/run with its lesson and step: one
 joined to a class, whose every run the server records (queued for the
 store's writer thread, committed in groups, answered "progress": "queued"),
@@ -33,14 +33,14 @@ NO_CLASS = "5e1f0000000000000000000000000002"
 TARGET_RATIO = 1.10
 
 
-def server_args(directory):
-    """The lessond arguments of the class part's server: its data directory
-    and teacher token file under `directory` (the token file written)."""
+def token_args(directory):
+    """["--teacher-token-file", FILE]: TOKEN, written to FILE in `directory`
+    at mode 0600, the teacher token of every server the bench starts."""
     token_file = os.path.join(directory, "teacher-token")
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(TOKEN + "\n")
-    return ["--data-dir", os.path.join(directory, "data"), "--teacher-token-file", token_file]
+    return ["--teacher-token-file", token_file]
 
 
 def store_counters(port, host="127.0.0.1"):
@@ -71,7 +71,8 @@ def first_example(api):
 
 
 def measure_class(server, client, tmp, requests, warmup, log):
-    """Measures the two learners on `server` (started with server_args),
+    """Measures the two learners on `server` (a run.Server: TOKEN is its
+    teacher's),
     `requests` runs each after `warmup`. Returns the figures: {"step",
     "in_class", "no_class" (pooled client reports), "ratio_p50", "store":
     {counter: its increase}, "events_per_commit"}."""
@@ -108,13 +109,34 @@ def measure_class(server, client, tmp, requests, warmup, log):
     figures = {label: pooled(r) for label, r in reports.items()}
     for r in figures.values():
         r.pop("samples", None)
-    delta = {k.replace("lessond_store_", ""): after[k] - before.get(k, 0) for k in after}
-    commits = next((v for k, v in delta.items() if k.startswith("commits")), 0)
-    written = next((v for k, v in delta.items() if k.startswith("written")), 0)
+    delta = store_delta(before, after)
     return {"step": "%s/%s" % (lesson, step), "in_class": figures["in_class"],
             "no_class": figures["no_class"],
             "ratio_p50": figures["in_class"]["p50_ms"] / figures["no_class"]["p50_ms"],
-            "store": delta, "events_per_commit": written / commits if commits else None}
+            "store": delta, "events_per_commit": events_per_commit(delta)}
+
+
+COMMITS = "lessond_store_commits_total"
+WRITTEN = 'lessond_store_writes_total{outcome="written"}'
+
+
+def store_delta(before, after):
+    """How much each store counter grew, by its /metrics name."""
+    return {k: v - before.get(k, 0) for k, v in after.items()}
+
+
+def events_per_commit(delta):
+    """Events written per commit in a store_delta, or None without commits."""
+    return delta.get(WRITTEN, 0) / delta[COMMITS] if delta.get(COMMITS) else None
+
+
+def describe_store(delta):
+    """'commits +N, written +N, ...' of a store_delta."""
+    short = {COMMITS: "commits", WRITTEN: "written",
+             'lessond_store_writes_total{outcome="failed"}': "failed",
+             'lessond_store_writes_total{outcome="rejected"}': "rejected"}
+    return ", ".join("%s +%d" % (short.get(k, k), v) for k, v in sorted(delta.items())) or \
+        "no store counters"
 
 
 def print_class(f, fmt_ms):
@@ -130,10 +152,9 @@ def print_class(f, fmt_ms):
         print("  %-32s %8s %8s %8s %8s %9.0f" % (label, fmt_ms(m["p50_ms"]), fmt_ms(m["p90_ms"]),
                                                 fmt_ms(m["p99_ms"]), fmt_ms(m["max_ms"]),
                                                 m["rps"]))
-    store = f["store"]
     print("in class / no class, p50: %.2fx; the store meanwhile: %s; %s events per commit"
-          % (f["ratio_p50"], ", ".join("%s +%d" % (k, v) for k, v in sorted(store.items())),
-             "%.1f" % f["events_per_commit"] if f["events_per_commit"] else "-"))
+          % (f["ratio_p50"], describe_store(f["store"]),
+             "%.2f" % f["events_per_commit"] if f["events_per_commit"] else "-"))
     print("  %-8s recording adds no measurable latency to /api/run (p50 ratio <= %.2fx): %.2fx"
           % ("met" if f["ratio_p50"] <= TARGET_RATIO else "NOT MET", TARGET_RATIO,
              f["ratio_p50"]))

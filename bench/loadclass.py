@@ -186,18 +186,13 @@ def figures(stats, dashboard, store_before, store_after, elapsed, klass, summary
     posts, the progress answers by value, and the store's counters."""
     recs = stats.records
     polls = dashboard.polls
-    delta = {k.replace("lessond_store_", ""): store_after.get(k, 0) - v
-             for k, v in store_before.items()}
-
-    def counter(prefix):
-        return next((v for k, v in delta.items() if k.startswith(prefix)), 0)
-
+    delta = classbench.store_delta(store_before, store_after)
     by_value = {}
     for r in recs:
         if r["what"] in EXPECTED_PROGRESS and r["http"] == 200 and r.get("honest"):
             key = "%s %s" % (r["what"], r.get("progress") or "(none)")
             by_value[key] = by_value.get(key, 0) + 1
-    written, commits = counter("written"), counter("commits")
+    written, commits = delta.get(classbench.WRITTEN, 0), delta.get(classbench.COMMITS, 0)
     return {"code": klass["code"], "display": klass.get("display"),
             "dashboard": {"poll_s": dashboard.poll_s, "latency": summary([p[0] for p in polls]),
                           "failed": sum(1 for p in polls if p[1] != 200),
@@ -209,7 +204,7 @@ def figures(stats, dashboard, store_before, store_after, elapsed, klass, summary
             "progress_answers": by_value,
             "store": delta, "events_per_s": written / elapsed if elapsed else None,
             "commits_per_s": commits / elapsed if elapsed else None,
-            "events_per_commit": written / commits if commits else None}
+            "events_per_commit": classbench.events_per_commit(delta)}
 
 
 def store_counters(host, port):
@@ -234,8 +229,6 @@ def print_lines(c, fmt):
              fmt(p["p99_ms"])))
     print("progress answers: %s" % (", ".join("%s %d" % kv for kv in
                                               sorted(c["progress_answers"].items())) or "none"))
-    s = c["store"]
     print("store: %s; %.1f events/s recorded, %.1f commits/s, %s events per commit"
-          % (", ".join("%s +%d" % kv for kv in sorted(s.items())) or "no counters",
-             c["events_per_s"] or 0, c["commits_per_s"] or 0,
+          % (classbench.describe_store(c["store"]), c["events_per_s"] or 0, c["commits_per_s"] or 0,
              "%.1f" % c["events_per_commit"] if c["events_per_commit"] else "-"))

@@ -74,10 +74,10 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # make bench's memory example, its server starter and its percentile.
-from run import (MEMORY_EXAMPLE, REPO, Server, data_dir_args, keeps_classes, log,  # noqa: E402
+from run import (MEMORY_EXAMPLE, REPO, Server, keeps_classes, log,  # noqa: E402
                  percentile)
 from run import BenchError as LoadError  # noqa: E402  (the test could not run)
-import classbench  # noqa: E402  (the data directory and teacher token)
+import classbench  # noqa: E402  (the teacher token of the servers run.py starts)
 import loadclass  # noqa: E402  (the class: joins, steps in order, the dashboard)
 
 # Honest snippets a learner types into a scratch cell (plain {"code"} runs).
@@ -824,9 +824,7 @@ def main():
             binary = os.path.abspath(args.lessond)
             if not args.no_class and not keeps_classes(binary):
                 raise LoadError("%s keeps no class records: run with --no-class" % binary)
-            # The class records in the temporary directory, never ./data.
-            server = Server(binary, None, tmp.name,
-                            data_dir_args(binary, tmp.name) + shlex.split(args.server_args))
+            server = Server(binary, None, tmp.name, shlex.split(args.server_args))
             args.server_argv = server.args
             log("starting %s" % " ".join(server.args))
             server.start()

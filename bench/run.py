@@ -13,8 +13,9 @@ Starts lessond on a free port and measures, in parts (--only picks some):
   experiment  the headline experiment slots-at-scale/scale through /api/check;
   steps       every lesson step, the five heaviest in the child;
   class       /api/run latency of a learner in a class (every run recorded)
-              beside one in no class, medians and ratio (bench/classbench.py;
-              its own server with a data directory).
+              beside one in no class, medians and ratio (bench/classbench.py).
+Every server keeps its class records and teacher token in the bench's
+temporary directory (an older --baseline without them gets neither).
 `--only scale` runs points, experiment and steps. With --baseline OLD_BINARY it also starts
 that (older) lessond and measures both in the same run, alternating them
 (old, new, new, old halves, so a load that drifts weighs on both alike), and
@@ -93,18 +94,34 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+@functools.lru_cache(maxsize=None)
+def keeps_classes(binary):
+    """True when the lessond keeps class records (its --help names
+    --data-dir); an older baseline may not, and refuses the flag."""
+    try:
+        text = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                              timeout=30).stdout
+    except OSError:
+        return False
+    return "--data-dir" in text
+
+
 class Server:
-    """One lessond process on a free port, its log in `tmpdir`, run from the
-    repository (static/ and lessons/ are found there). Also used by
-    bench/loadtest.py. start() raises BenchError when it does not come up."""
+    """One lessond process on a free port, its log and (for a lessond that
+    keeps them) its class records and teacher token in `tmpdir`, run from
+    the repository (static/ and lessons/ are found there; ./data is not
+    used). Also used by bench/loadtest.py. start() raises BenchError when it
+    does not come up."""
 
     def __init__(self, binary, pool_size, tmpdir, extra_args):
         self.binary = binary
         self.port_file = os.path.join(tmpdir, "port")
         self.log_path = os.path.join(tmpdir, "lessond.log")
         pool = ["--pool-size", str(pool_size)] if pool_size is not None else []
-        self.args = [binary, "--port", "0", "--port-file", self.port_file,
-                     "--data-dir", os.path.join(tmpdir, "data")] + pool + extra_args
+        data = (["--data-dir", os.path.join(tmpdir, "data")] + classbench.token_args(tmpdir)
+                if keeps_classes(binary) else [])
+        self.args = [binary, "--port", "0", "--port-file", self.port_file] + data + pool + \
+            extra_args
         self.proc = None
         self.port = None
 
@@ -567,23 +584,7 @@ def measure_at_scale(args, servers, points_servers, tmp):
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def keeps_classes(binary):
-    """True when the lessond keeps class records (its --help names
-    --data-dir); an older baseline may not."""
-    try:
-        text = subprocess.run([binary, "--help"], capture_output=True, text=True,
-                              timeout=30).stdout
-    except OSError:
-        return False
-    return "--data-dir" in text
 
-
-def data_dir_args(binary, directory):
-    """classbench.server_args(directory) for a lessond that keeps class
-    records, else []. Without them a server would keep its records in
-    ./data, which is the repository."""
-    return classbench.server_args(directory) if keeps_classes(binary) else []
 
 
 def main():
@@ -643,19 +644,16 @@ def main():
     with tempfile.TemporaryDirectory(prefix="lessond-bench-") as tmp:
         # The servers with the default limits, and those of the points part.
         servers, points_servers = {}, {}
-        # Each keeps its class records (if it has any) in its own directory.
         for label in labels:
             binary = args.baseline if label == "before" else args.lessond
             if args.parts - {"points"}:
                 d = os.path.join(tmp, label)
                 os.mkdir(d)
-                servers[label] = Server(binary, args.pool_size, d,
-                                        data_dir_args(binary, d) + args.server_arg)
+                servers[label] = Server(binary, args.pool_size, d, args.server_arg)
             if "points" in args.parts:
                 d = os.path.join(tmp, label + "-points")
                 os.mkdir(d)
                 points_servers[label] = Server(binary, args.pool_size, d,
-                                               data_dir_args(binary, d) +
                                                scale.POINTS_SERVER_ARGS + args.server_arg)
         every = [(label, s) for label, s in servers.items()] + \
             [(label + ", points", s) for label, s in points_servers.items()]
