@@ -88,6 +88,7 @@ struct store_options {
 	unsigned queue_max; /* 0: STORE_QUEUE_MAX_DEFAULT */
 	size_t queue_bytes; /* 0: STORE_QUEUE_BYTES_DEFAULT */
 	unsigned busy_ms;   /* 0: STORE_BUSY_MS_DEFAULT */
+	bool must_exist; /* refuse a data dir without records instead of making them (a backup) */
 };
 
 /* Counters since open, for /metrics and the tests. */
@@ -106,7 +107,9 @@ struct store;
  * that waits (store_record is fine). */
 typedef void (*store_done_fn)(void *arg, enum store_status status);
 
-/* Opens (creating if missing, mode 0700) data_dir and its lessond.db,
+/* Opens (creating if missing, mode 0700, unless opts->must_exist: then a
+ * data_dir without a non-empty database is refused, nothing made) data_dir
+ * and its lessond.db,
  * checks the file (PRAGMA quick_check) and its schema version, migrates it
  * to STORE_SCHEMA_VERSION, and starts the writer thread. opts may be NULL.
  * Returns NULL with a message in err when the directory cannot be made, the

@@ -608,12 +608,24 @@ struct store *store_open(const char *data_dir, const struct store_options *opts,
                          size_t errlen)
 {
 	struct store_options o = opts ? *opts : (struct store_options){0};
+	struct stat sb;
+	if (o.must_exist) {
+		char *p = NULL;
+		bool there = asprintf(&p, "%s/%s", data_dir, STORE_FILE) >= 0 &&
+		             stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0;
+		if (!there)
+			seterr(err, errlen,
+			       "%s: no class records there (is the data directory right?)",
+			       p ? p : data_dir);
+		free(p);
+		if (!there)
+			return NULL;
+	}
 	if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
 		seterr(err, errlen, "%s: cannot create the data directory: %s", data_dir,
 		       strerror(errno));
 		return NULL;
 	}
-	struct stat sb;
 	if (stat(data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		seterr(err, errlen, "%s: not a directory", data_dir);
 		return NULL;

@@ -241,6 +241,17 @@ class Backup(unittest.TestCase):
                 step = learner_named(v, "Ada")["steps"]["points"]["define"]
                 self.assertRegex(step["code"], r"^# event \d+\n$")
 
+    def test_backup_of_a_data_dir_without_records_fails_and_makes_nothing(self):
+        # A mistyped --data-dir must not "succeed" with an empty copy.
+        with tempfile.TemporaryDirectory(prefix="lessond-backup-") as tmp:
+            for data in (os.path.join(tmp, "typo"), tmp):
+                backup = os.path.join(tmp, "copy.db")
+                out = subprocess.run([BIN, "--backup", backup, "--data-dir", data],
+                                     capture_output=True, text=True, timeout=60)
+                self.assertNotEqual(out.returncode, 0, out.stdout)
+                self.assertIn(os.path.join(data, DB_NAME), out.stderr)
+                self.assertEqual(sorted(os.listdir(tmp)), [])
+
     def test_backup_to_an_unwritable_place_fails_cleanly(self):
         with ClassServer() as s:
             s.create_class_ok()

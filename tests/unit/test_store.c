@@ -523,11 +523,21 @@ static void test_retention_deletes_old_data(void **state)
 }
 
 /* A missing directory, a missing file, an empty file and a version-0
- * database all become the current schema. */
+ * database all become the current schema; with must_exist (a backup) the
+ * first three are refused and nothing is made. */
 static void test_migration_from_empty_and_version_0(void **state)
 {
 	(void)state;
+	/* must_exist (a backup) refuses a missing or empty database, making nothing. */
+	const struct store_options existing = {.must_exist = true};
+	char err[512] = "";
+	assert_null(store_open(sub("data"), &existing, err, sizeof err));
+	assert_non_null(strstr(err, "no class records"));
+	assert_false(exists(sub("data")));
 	struct store *st = open_ok(NULL); /* dir/data did not exist */
+	store_close(st);
+	st = store_open(sub("data"), &existing, err, sizeof err); /* now it does */
+	assert_non_null(st);
 	store_close(st);
 	assert_int_equal(raw_int(dbpath, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(unlink(dbpath), 0);
@@ -536,6 +546,7 @@ static void test_migration_from_empty_and_version_0(void **state)
 
 	int fd = open(dbpath, O_CREAT | O_WRONLY, 0600); /* empty file */
 	close(fd);
+	assert_null(store_open(sub("data"), &existing, err, sizeof err));
 	st = open_ok(NULL);
 	assert_int_equal(store_class_create(st, "ABC", "Year 9", NOW_MS), STORE_OK);
 	store_close(st);
