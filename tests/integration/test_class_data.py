@@ -115,6 +115,7 @@ class Migration(unittest.TestCase):
         self.assertIn(self.db, out)
         for word in words:
             self.assertIn(word, out)
+        self.assertIn("left untouched", out)
         self.assertNotIn("listening on", out)
         self.assertEqual(digest(self.db), before)
         self.assertEqual(sorted(os.listdir(self.data)), files)

@@ -212,7 +212,12 @@ class Flow(unittest.TestCase):
         step = learner_named(s.view_ok(code), "Ada")["steps"]["points"]["has-dict"]
         self.assertEqual((step["state"], step["failures"], step["stuck"]), ("tried", 3, True))
         self.assertEqual(step["wrong_answers"], ["1", "None", "True"])  # newest first
-        self.assertEqual(s.view_ok(code)["summary"]["points"]["has-dict"]["stuck"], 1)
+        v = s.view_ok(code)
+        self.assertEqual(v["summary"]["points"]["has-dict"]["stuck"], 1)
+        self.assertEqual([(x["name"], x["lesson"], x["step"], x["failures"]) for x in v["stuck"]],
+                         [("Ada", "points", "has-dict", 3)])
+        ada.check("has-dict", answer="False")  # right at last: no longer stuck
+        self.assertEqual(s.view_ok(code)["stuck"], [])
 
 
 class Errors(unittest.TestCase):
@@ -245,11 +250,15 @@ class Errors(unittest.TestCase):
         return self.error(expected, *self.learner.request(method, path, body))
 
     def test_malformed_json(self):
-        for bad in (b"{", b"[]", b"\"name\"", b"{\"name\": \"a\"} trailing", b"\xff\xfe"):
-            self.teacher(400, "POST", "/api/classes", bad)
-            self.as_learner(400, "POST", "/api/classes/%s/join" % self.code, bad)
-            self.as_learner(400, "POST", "/api/progress", bad)
-            self.error(400, *self.server.request("POST", "/api/teach/session", bad))
+        # The sentence says what a body should look like, not "a name is needed".
+        for bad in (b"{", b"[]", b"\"name\"", b"{\"name\": \"a\"} trailing", b"\xff\xfe",
+                    b"{\"name\": \"a\", \"name\": \"b\"}"):
+            whys = [self.teacher(400, "POST", "/api/classes", bad),
+                    self.as_learner(400, "POST", "/api/classes/%s/join" % self.code, bad),
+                    self.as_learner(400, "POST", "/api/progress", bad),
+                    self.error(400, *self.server.request("POST", "/api/teach/session", bad))]
+            for why in whys:
+                self.assertIn("JSON object", why, bad)
 
     def test_oversized_body(self):
         huge = json.dumps({"name": "x" * (1 << 20)}).encode()
@@ -429,6 +438,30 @@ class Auth(unittest.TestCase):
         cleared, header = cookie_of(headers, "lessond_teacher")
         self.assertEqual(cleared, "", header)
         self.assertRegex(header, r"Max-Age=0|Expires=Thu, 01 Jan 1970")
+        # Logging out ends the session itself, not just the browser's copy.
+        for path in ("/api/teach/session", "/api/classes"):
+            self.assertEqual(s.request("GET", path, headers=cookie)[0], 401, path)
+
+    def test_a_non_teacher_learns_nothing_from_the_code_in_the_path(self):
+        unknown = next(c * 6 for c in ALPHABET if c * 6 != self.code)
+        for code in (self.code, unknown, "0" * 6):
+            for method, path in (("GET", "/api/classes/" + code),
+                                 ("DELETE", "/api/classes/" + code),
+                                 ("GET", "/api/classes/%s/export.csv" % code)):
+                self.assertEqual(self.ada.request(method, path)[0], 401, (method, path))
+        self.assert_untouched()
+
+    def test_guessing_join_codes_is_throttled(self):
+        s = self.server
+        guesser = Learner(s, 3)
+        misses = [c * 6 for c in ALPHABET if c * 6 != self.code][:20]
+        self.assertEqual([guesser.join(code, "G")[0] for code in misses], [404] * 20)
+        status, headers, raw = guesser.request("POST", "/api/classes/%s/join" % self.code,
+                                               {"name": "G"})
+        self.assertEqual(status, 429, raw)  # even the right code, while throttled
+        self.assertTrue(1 <= int(headers["Retry-After"]) <= 60, headers)
+        self.assertEqual(guesser.membership(), (200, {"class": None, "name": None}))
+        self.assert_untouched()
 
 
 class Privacy(unittest.TestCase):
