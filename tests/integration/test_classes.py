@@ -20,6 +20,7 @@ from classroom import (ALPHABET, EXAMPLE, PIXEL, TOKEN, ClassServer, Learner,  #
                        csv_dicts, learner_named)
 
 NOW_MS = lambda: int(time.time() * 1000)  # noqa: E731
+BEA = '=HYPERLINK("http://evil.example/","Bea")'
 
 
 def cookie_of(headers, name):
@@ -104,7 +105,7 @@ class Flow(unittest.TestCase):
         # What only the page knows: the example marked done.
         self.assertEqual(ada.progress("define", "done"), (200, {"progress": "saved"}))
         bea = Learner(s)
-        bea.join_ok(code, "Bea")
+        bea.join_ok(code, BEA)  # a name that is a spreadsheet formula
         self.assertEqual(bea.check("has-dict", answer="True")["progress"], "saved")
 
         # The class view: every event above, the run queued before the
@@ -113,7 +114,7 @@ class Flow(unittest.TestCase):
         self.assertEqual((v["code"], v["display"], v["name"], v["created"]),
                          (code, c["display"], "Year 9 slots", c["created"]))
         self.assertLessEqual(abs(v["now"] - NOW_MS()), 60_000)
-        self.assertEqual([l["name"] for l in v["learners"]], ["Ada", "Bea"])
+        self.assertEqual([l["name"] for l in v["learners"]], ["Ada", BEA])
         me = learner_named(v, "Ada")
         self.assertIsInstance(me["learner"], int)
         self.assertNotIn(ada.id, json.dumps(v))  # the cookie never leaves the learner
@@ -148,12 +149,19 @@ class Flow(unittest.TestCase):
         self.assertRegex(headers.get("Content-Type", ""), r"^text/csv; charset=utf-8(;|$)")
         self.assertRegex(headers.get("Content-Disposition", ""), r'^attachment; filename="[^"/]+"')
         table = csv_dicts(rows)
+        self.assertEqual(rows[0], ["learner", "name", "joined", "last_seen", "lesson", "step",
+                                   "state", "stuck", "attempts", "failures", "last",
+                                   "wrong_answers", "exceptions", "failed_checks",
+                                   "latest_code"])
         self.assertEqual(sorted((r["name"], r["step"]) for r in table),
                          sorted([("Ada", "assign-z"), ("Ada", "define"), ("Ada", "has-dict"),
-                                 ("Ada", "slot-it"), ("Bea", "has-dict")]))
+                                 ("Ada", "slot-it"), ("'" + BEA, "has-dict")]))
         ada_dict = [r for r in table if r["name"] == "Ada" and r["step"] == "has-dict"][0]
         self.assertEqual((ada_dict["state"], ada_dict["attempts"], ada_dict["lesson"]),
                          ("done", "2", "points"))
+
+        self.assertEqual(
+            [r["latest_code"] for r in table if r["step"] == "slot-it"], [edited])
 
         # Ada leaves: her records go with her; Bea's stay.
         self.assertEqual(ada.leave(), (200, {"class": None, "name": None}))
@@ -161,7 +169,7 @@ class Flow(unittest.TestCase):
         self.assertNotIn("progress", ada.run(EXAMPLE, step="define"))
         self.assertEqual(ada.progress("define", "done"), (200, {"progress": "off"}))
         v = s.view_ok(code)
-        self.assertEqual([l["name"] for l in v["learners"]], ["Bea"])
+        self.assertEqual([l["name"] for l in v["learners"]], [BEA])
         self.assertEqual(s.teacher_json("GET", "/api/classes")[1]["classes"][0]["learners"], 1)
 
         # The teacher deletes the class: everything recorded for it goes.
@@ -171,7 +179,7 @@ class Flow(unittest.TestCase):
         self.assertEqual(s.teacher_json("GET", "/api/classes"), (200, {"classes": []}))
         self.assertEqual(bea.membership(), (200, {"class": None, "name": None}))
         self.assertEqual(bea.progress("has-dict", "done"), (200, {"progress": "off"}))
-        self.assertEqual(bea.join(code, "Bea")[0], 404)
+        self.assertEqual(bea.join(code, BEA)[0], 404)
         self.assertEqual(s.teacher_json("DELETE", "/api/classes/" + code)[0], 404)
 
     def test_joining_again_renames_and_another_class_moves(self):
