@@ -4,8 +4,9 @@ to it over HTTP, and readers of what it answers (the class view, the CSV
 export, /metrics).
 
 Used by test_classes.py and test_class_data.py (standard library only,
-Debian's /usr/bin/python3). Every helper returns what the server said and
-asserts nothing, unless its name says it does (`..._ok`).
+Debian's /usr/bin/python3). A helper returns what the server said; those
+named `..._ok`, and a learner's run() and check(), raise AssertionError
+unless the answer is the success they expect.
 """
 
 import csv
@@ -13,7 +14,6 @@ import io
 import json
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 
@@ -223,8 +223,3 @@ def db_rows(path, sql, *params):
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
-
-
-def copy_dir(src, dst):
-    """Copies a data directory (the database and any -wal beside it)."""
-    shutil.copytree(src, dst)
