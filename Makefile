@@ -135,7 +135,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # Browser tests: Debian's chromium driven by playwright-core; screenshots in build/e2e/.
 e2e: $(BUILD)/lessond ui
-	LESSOND_BIN=$(BUILD)/lessond E2E_OUT=$(BUILD)/e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/modules.test.mjs tests/e2e/ui.test.mjs
+	LESSOND_BIN=$(BUILD)/lessond E2E_OUT=$(BUILD)/e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/modules.test.mjs tests/e2e/ui.test.mjs \
+		tests/e2e/classes.test.mjs
 
 # Installs missing Debian packages (as root), or prints the exact command.
 # `make deps` is what `make run` needs; `make test-deps` adds the tests' own.
@@ -221,8 +222,8 @@ unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
 
 # An LD_PRELOAD library that makes the server's system calls fail on demand
-# (tests/integration/fault_shim.c, used by test_faults.py): never built
-# into lessond, never reaching the zygote.
+# (tests/integration/fault_shim.c, used by test_faults.py and
+# test_class_data.py): never built into lessond, never reaching the zygote.
 $(BUILD)/tests/fault_shim.so: tests/integration/fault_shim.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
@@ -233,6 +234,8 @@ integration: $(BUILD)/lessond $(BUILD)/tests/fault_shim.so
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_fairness.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_http.py
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_faults.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_classes.py
+	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) $(PY) tests/integration/test_class_data.py
 
 hostile: $(BUILD)/lessond
 	LESSOND_BIN=$(BUILD)/lessond SANITIZER=$(SANITIZER) tests/hostile/run.sh
@@ -295,16 +298,20 @@ format:
 	clang-format -i $(STYLE_SRC)
 
 # Benchmarks (bench/README.md), reported, never failed on a target: latency and
-# throughput against a fresh process, and the figures at scale (1M points
-# traced and untraced, the headline experiment, the heaviest lesson steps).
+# throughput against a fresh process, the figures at scale (1M points
+# traced and untraced, the headline experiment, the heaviest lesson steps),
+# and /api/run for a learner in a class beside one in none (recording's cost).
 # BENCH_ARGS="--only scale": those alone; "--baseline OLD_BINARY": side by side.
 bench: deps
 	$(MAKE) all $(BUILD)/bench
 	$(PY) bench/run.py --lessond $(BUILD)/lessond --client $(BUILD)/bench $(BENCH_ARGS)
 
 # A classroom against a fresh build/lessond (bench/loadtest.py): 200 learners
-# for 60 s, 5 % of runs hostile; fails when an honest request fails or the
-# honest p99 is over 100 ms. make loadtest LOADTEST_ARGS="--learners 50 --json -"
+# for 60 s, 5 % of runs hostile, all joined to one class and working through
+# the steps while a teacher dashboard polls the class view each second
+# (LOADTEST_ARGS=--no-class: self-paced); fails when an honest request, a
+# join, a progress post or a poll fails, or the honest p99 is over 100 ms.
+# make loadtest LOADTEST_ARGS="--learners 50 --json -"
 .PHONY: loadtest
 loadtest: deps
 	$(MAKE) all

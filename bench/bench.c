@@ -3,7 +3,8 @@
  * body again and again, one request at a time. A response counts as good
  * when it is HTTP 200 and its body contains the expected text (by default
  * "status":"ok"). Warm-up requests run first and are not measured; then
- * every thread starts the measured phase together. Prints one JSON line:
+ * every thread starts the measured phase together. --header adds a request
+ * header (a learner's Cookie, a teacher's Authorization). Prints one JSON line:
  *
  *   {"requests":2000,"failures":0,"connections":1,"seconds":0.41,"rps":4870.2,
  *    "mean_ms":0.2,"p50_ms":0.19,"p90_ms":0.23,"p99_ms":0.4,"max_ms":1.3,...}
@@ -32,6 +33,8 @@
 
 #define RESPONSE_HEAD_MAX 16384
 #define IO_TIMEOUT_S      30
+#define HEADERS_MAX       8    /* --header options */
+#define REQUEST_HEAD_MAX  4096 /* bytes of the request head we build */
 
 struct options {
 	const char *host;
@@ -44,7 +47,9 @@ struct options {
 	int connections;
 	long requests;
 	long warmup;
-	long pause_us; /* idle time between two requests of one connection */
+	long pause_us;                    /* idle time between two requests of one connection */
+	const char *headers[HEADERS_MAX]; /* "Name: value", sent as given */
+	int nheaders;
 };
 
 /* Shared by every worker. The request text is built once and only read. */
@@ -333,7 +338,7 @@ static void usage(FILE *out)
 	fputs("usage: bench --port P --body-file F [--connections C] [--requests N]\n"
 	      "             [--warmup W] [--path /api/run] [--host 127.0.0.1]\n"
 	      "             [--expect '\"status\":\"ok\"'] [--method POST] [--pause-us 0]\n"
-	      "             [--samples FILE]\n"
+	      "             [--samples FILE] [--header 'Name: value']...\n"
 	      "POSTs F (application/json) N times over C keep-alive connections after W\n"
 	      "unmeasured warm-up requests, and prints one JSON line of results. A\n"
 	      "response is good when it is HTTP 200 and its body contains the --expect\n"
@@ -341,7 +346,9 @@ static void usage(FILE *out)
 	      "measures the HTTP floor, e.g. --method GET --path /api/health. --pause-us\n"
 	      "idles each connection between requests (latency with the server at rest;\n"
 	      "seconds and rps then include the pauses). --samples writes every measured\n"
-	      "latency in ms to FILE, one a line, sorted (to pool several runs).\n",
+	      "latency in ms to FILE, one a line, sorted (to pool several runs).\n"
+	      "--header adds a request header (up to 8), e.g. a learner's cookie:\n"
+	      "--header 'Cookie: lessond_learner=<32 hex digits>'.\n",
 	      out);
 }
 
@@ -402,6 +409,9 @@ static int parse_args(int argc, char **argv, struct options *opt)
 			opt->expect = v;
 		else if (strcmp(k, "--samples") == 0)
 			opt->samples = v;
+		else if (strcmp(k, "--header") == 0)
+			bad = opt->nheaders == HEADERS_MAX || !strchr(v, ':') ||
+			      strpbrk(v, "\r\n") || ((opt->headers[opt->nheaders++] = v), 0);
 		else {
 			fprintf(stderr, "bench: unknown option '%s'\n", k);
 			return -1;
@@ -429,20 +439,24 @@ static int write_samples(const char *path, const double *sorted, size_t n)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* Builds the request text (head and body) into sh. Returns 0 or -1. */
+/* Builds the request text (head, the --header lines, body) into sh.
+ * Returns 0, or -1 when the head is too long or memory runs out. */
 static int build_request(struct shared *sh, const char *body, size_t body_len)
 {
 	const struct options *opt = sh->opt;
-	char head[1024];
+	char head[REQUEST_HEAD_MAX];
 	int hl = snprintf(head, sizeof head,
 	                  "%s %s HTTP/1.1\r\n"
 	                  "Host: %s:%d\r\n"
 	                  "User-Agent: lessond-bench\r\n"
 	                  "Accept: application/json\r\n"
 	                  "Content-Type: application/json\r\n"
-	                  "Content-Length: %zu\r\n"
-	                  "\r\n",
+	                  "Content-Length: %zu\r\n",
 	                  opt->method, opt->path, opt->host, opt->port, body_len);
+	for (int i = 0; i < opt->nheaders && hl >= 0 && (size_t)hl < sizeof head; i++)
+		hl += snprintf(head + hl, sizeof head - (size_t)hl, "%s\r\n", opt->headers[i]);
+	if (hl >= 0 && (size_t)hl < sizeof head)
+		hl += snprintf(head + hl, sizeof head - (size_t)hl, "\r\n");
 	if (hl < 0 || (size_t)hl >= sizeof head)
 		return -1;
 	sh->request_len = (size_t)hl + body_len;
@@ -478,9 +492,14 @@ int main(int argc, char **argv)
 	}
 	int rc = build_request(&sh, body, body_len);
 	free(body);
+	if (rc < 0) {
+		fprintf(stderr, "bench: the request head is over %d bytes, or memory ran out\n",
+		        REQUEST_HEAD_MAX);
+		return 2;
+	}
 	sh.latency_ms = malloc((size_t)opt.requests * sizeof *sh.latency_ms);
 	pthread_t *threads = calloc((size_t)opt.connections, sizeof *threads);
-	if (rc < 0 || !sh.latency_ms || !threads) {
+	if (!sh.latency_ms || !threads) {
 		fprintf(stderr, "bench: out of memory\n");
 		return 2;
 	}

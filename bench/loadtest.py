@@ -34,9 +34,19 @@ The exit status is 1 when an honest request (page loads included) failed or
 the honest p99 is over --p99-target-ms, 2 when the test itself could not run
 (bad arguments, server did not start or died).
 
+By default the learners are a class (bench/loadclass.py): a teacher
+creates one class, every learner joins it once its page is loaded and
+works through the steps in order (runs, checks, steps marked done, edited
+code sent), and a teacher's dashboard polls GET /api/classes/{code} every
+--poll-s second; the report adds the dashboard's latency, the joins and
+progress posts, and the store's events per second and commits (/metrics).
+--no-class plays the self-paced classroom instead, as before issue #12.
+
 Without --url it starts build/lessond on a free port (as the integration
 tests do: --port 0 --port-file, the default configuration plus
---server-args), waits for its pool, and stops it at the end. That server
+--server-args, and a data directory and teacher token of its own), waits
+for its pool, and stops it at the end. With --url and the class, give the
+server's --teacher-token-file. That server
 serves the repository's own course, lessons/ (the report counts its lessons
 and steps). Experiments are never sent: they run a chart of fresh children,
 seconds by nature, and make bench measures the headline one. The honest p99
@@ -64,8 +74,11 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # make bench's memory example, its server starter and its percentile.
-from run import MEMORY_EXAMPLE, REPO, Server, log, percentile  # noqa: E402
+from run import (MEMORY_EXAMPLE, REPO, Server, keeps_classes, log,  # noqa: E402
+                 percentile)
 from run import BenchError as LoadError  # noqa: E402  (the test could not run)
+import classbench  # noqa: E402  (the teacher token of the servers run.py starts)
+import loadclass  # noqa: E402  (the class: joins, steps in order, the dashboard)
 
 # Honest snippets a learner types into a scratch cell (plain {"code"} runs).
 PLAIN_SNIPPETS = [
@@ -222,6 +235,8 @@ class Learner(threading.Thread):
         self.lessons = []           # ids in course order
         self.lesson = None          # the open lesson's JSON
         self.solutions = {}         # (lesson, step) -> solution code
+        self.guesses = PREDICT_GUESSES
+        self.step_pos = self.tries = 0  # in the class: where it is in the open lesson
 
     # -- HTTP ---------------------------------------------------------------
 
@@ -344,10 +359,16 @@ class Learner(threading.Thread):
         time.sleep(self.rng.uniform(0, self.args.ramp))
         while time.monotonic() < self.deadline and not self.load_page():
             self.think()
+        klass = self.args.class_code
+        if klass and time.monotonic() < self.deadline:
+            loadclass.join(self, klass)
         while True:
             self.think()
             if time.monotonic() >= self.deadline:
                 break
+            if klass:
+                loadclass.act(self)
+                continue
             r = self.rng.random()
             if r < 0.70:
                 self.do_run()
@@ -362,16 +383,17 @@ class Learner(threading.Thread):
         pause = self.rng.uniform(self.args.think_min, self.args.think_max)
         time.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
 
-    def do_run(self):
-        """POST /api/run: hostile with probability --hostile, else a lesson
-        example (with lesson and step) or a plain snippet."""
+    def do_run(self, step=None):
+        """POST /api/run: hostile with probability --hostile, else the
+        example `step` or, without one, a lesson example (with lesson and
+        step) or a plain snippet."""
         if self.rng.random() < self.args.hostile:
             name, code = self.rng.choice(HOSTILE_SNIPPETS)
             self.post("run", "/api/run", {"code": code}, honest=False, hostile=name, label=name)
             return
         examples = self.steps("example")
-        if examples and self.rng.random() < 0.8:
-            step = self.rng.choice(examples)
+        if step is not None or (examples and self.rng.random() < 0.8):
+            step = step or self.rng.choice(examples)
             body = {"code": step.get("code", ""), "lesson": self.lesson["id"], "step": step["id"]}
             label = "%s/%s" % (self.lesson["id"], step["id"])
         else:
@@ -388,15 +410,24 @@ class Learner(threading.Thread):
             self.do_run()
             return
         step = self.rng.choice(candidates)
-        body = {"lesson": self.lesson["id"], "step": step["id"]}
         if step["kind"] == "predict":
             if step.get("raises") and self.rng.random() < 0.5:
-                body["answer"] = step["raises"]
+                self.check_step(step, answer=step["raises"])
             else:
-                body["answer"] = self.rng.choice(PREDICT_GUESSES)
+                self.check_step(step, answer=self.rng.choice(PREDICT_GUESSES))
         else:
-            body["code"] = step.get("code", "")
-            if self.rng.random() < 0.4:
+            self.check_step(step, code=step.get("code", ""), solution=self.rng.random() < 0.4)
+
+    def check_step(self, step, answer=None, code=None, solution=False):
+        """POST /api/check of a step of the open lesson: a prediction's
+        answer, or a goal's code (its solution when solution is set and the
+        server gives one, fetched once and kept)."""
+        body = {"lesson": self.lesson["id"], "step": step["id"]}
+        if step["kind"] == "predict":
+            body["answer"] = answer
+        else:
+            body["code"] = code if code is not None else step.get("code", "")
+            if solution:
                 key = (self.lesson["id"], step["id"])
                 if key not in self.solutions:
                     status, data, latency, error = self.request(
@@ -417,10 +448,11 @@ class Learner(threading.Thread):
         status and in-child wall time (the check's run, for a check); label
         names the snippet (lesson/step, plain #i, or the hostile kind)."""
         status, data, latency, error = self.request("POST", path, body)
-        run_status = wall = cpu = None
+        run_status = wall = cpu = progress = None
         if status == 200:
             try:
                 doc = json.loads(data)
+                progress = doc.get("progress")
                 report = doc if what == "run" else doc.get("run")
                 if isinstance(report, dict):
                     run_status = report.get("status")
@@ -432,7 +464,7 @@ class Learner(threading.Thread):
                 error = "malformed JSON"
         self.stats.add(what=what, honest=honest, hostile=hostile, latency_ms=latency,
                        http=status, status=run_status, error=error, wall_ms=wall, cpu_ms=cpu,
-                       label=label)
+                       label=label, progress=progress)
 
 
 def describe_error(e):
@@ -451,6 +483,12 @@ def honest_failure(r):
     if r["what"] in ("run", "check") and r["status"] not in HONEST_RUN_STATUSES + ("(no run)",):
         return "run status %s" % r["status"]
     return None
+
+
+def failure(r):
+    """Why a record failed (honest_failure, or for a learner in the class,
+    a progress answer that breaks the class's promise), or None."""
+    return honest_failure(r) or loadclass.progress_failure(r)
 
 
 def health(host, port, timeout=5.0):
@@ -531,13 +569,15 @@ def analyse(args, stats, elapsed, learners, monitor, health_before, health_after
     honest = [r for r in recs if r["honest"] and r["what"] in ("run", "check")]
     hostile = [r for r in recs if not r["honest"]]
     gets = [r for r in recs if r["what"] in ("page", "asset", "lesson", "solution")]
+    class_recs = [r for r in recs if r["what"] in ("join", "progress")]
     failures = {}
-    for r in honest + gets:
-        why = honest_failure(r)
+    for r in honest + gets + class_recs:
+        why = failure(r)
         if why:
             key = "%s: %s" % (r["what"], why)
             failures[key] = failures.get(key, 0) + 1
-    honest_failed = sum(1 for r in honest if honest_failure(r))
+    honest_failed = sum(1 for r in honest if failure(r))
+    class_failed = sum(1 for r in class_recs if failure(r))
     ok_latency = {w: [r["latency_ms"] for r in honest if r["what"] == w] for w in ("run", "check")}
     hostile_by = {}
     for r in hostile:
@@ -615,8 +655,9 @@ def analyse(args, stats, elapsed, learners, monitor, health_before, health_after
         # The server's fairness settings and counters, when it reports them.
         "fairness": (health_after or health_before or {}).get("fairness"),
         "p99_target_ms": args.p99_target_ms,
-        "passed": (honest_failed == 0 and p99 is not None and p99 <= args.p99_target_ms
-                   and not any(honest_failure(r) for r in gets)),
+        "class_failed": class_failed,
+        "passed": (honest_failed == 0 and class_failed == 0 and p99 is not None
+                   and p99 <= args.p99_target_ms and not any(failure(r) for r in gets)),
     }
 
 
@@ -704,12 +745,19 @@ def print_report(f):
           "p50 %s, p99 %s, max %s ms" % (f["client_cpu_s"], 100 * f["client_cpu_s"] / f["elapsed_s"],
                                           fmt(late["p50_ms"]), fmt(late["p99_ms"]),
                                           fmt(late["max_ms"])))
+    if f.get("class"):
+        print()
+        loadclass.print_lines(f["class"], fmt)
     print()
     p99 = h["combined"]["p99_ms"]
     print("target: honest p99 %s ms <= %g ms: %s; honest failures %d: %s"
           % (fmt(p99), f["p99_target_ms"],
              "met" if p99 is not None and p99 <= f["p99_target_ms"] else "NOT MET",
              h["failed"], "met" if h["failed"] == 0 else "NOT MET"))
+    if f.get("class"):
+        bad = f["class_failed"] + f["class"]["dashboard"]["failed"]
+        print("class: joins, progress posts and dashboard polls failed %d: %s"
+              % (bad, "met" if bad == 0 else "NOT MET"))
 
 
 def main():
@@ -737,26 +785,46 @@ def main():
     ap.add_argument("--seed", type=int, help="random seed (default: from the clock)")
     ap.add_argument("--json", metavar="FILE",
                     help="also write every figure to FILE as JSON ('-': stdout, no text report)")
+    ap.add_argument("--no-class", action="store_true",
+                    help="self-paced learners: no class, no dashboard (before issue #12)")
+    ap.add_argument("--teacher-token-file", metavar="FILE",
+                    help="with --url: the server's teacher token file, to create the class")
+    ap.add_argument("--poll-s", type=float, default=1.0,
+                    help="the teacher dashboard's poll interval, s (1)")
     args = ap.parse_args()
     if (args.learners < 1 or args.seconds <= 0 or not 0 <= args.think_min <= args.think_max
-            or not 0 <= args.hostile <= 1 or args.ramp < 0 or args.timeout <= 0):
+            or not 0 <= args.hostile <= 1 or args.ramp < 0 or args.timeout <= 0
+            or args.poll_s <= 0):
         ap.error("need learners >= 1, seconds > 0, 0 <= think-min <= think-max, "
-                 "0 <= hostile <= 1, ramp >= 0, timeout > 0")
+                 "0 <= hostile <= 1, ramp >= 0, timeout > 0, poll-s > 0")
+    if args.url and not args.no_class and not args.teacher_token_file:
+        ap.error("--url with the class needs --teacher-token-file (or --no-class)")
     seed = args.seed if args.seed is not None else int(time.time())
     threading.stack_size(512 * 1024)
 
     server = None
     args.server_argv = []
+    args.class_code = None
+    klass = dashboard = None
+    token = classbench.TOKEN
     try:
         if args.url:
             u = urllib.parse.urlsplit(args.url)
             if u.scheme != "http" or not u.hostname:
                 raise LoadError("--url must be http://HOST[:PORT]")
             host, port = u.hostname, u.port or 80
+            if args.teacher_token_file:
+                try:
+                    with open(args.teacher_token_file) as f:
+                        token = f.read().strip()
+                except OSError as e:
+                    raise LoadError("--teacher-token-file: %s" % e)
         else:
             tmp = tempfile.TemporaryDirectory(prefix="lessond-loadtest-")
-            server = Server(os.path.abspath(args.lessond), None, tmp.name,
-                            shlex.split(args.server_args))
+            binary = os.path.abspath(args.lessond)
+            if not args.no_class and not keeps_classes(binary):
+                raise LoadError("%s keeps no class records: run with --no-class" % binary)
+            server = Server(binary, None, tmp.name, shlex.split(args.server_args))
             args.server_argv = server.args
             log("starting %s" % " ".join(server.args))
             server.start()
@@ -766,8 +834,14 @@ def main():
         if health_before is None:
             raise LoadError("GET %s/api/health failed: is lessond running there?" % args.url_used)
         args.course = course(host, port)
-        log("%d learners for %g s against %s (seed %d)"
-            % (args.learners, args.seconds, args.url_used, seed))
+        if not args.no_class:
+            klass = loadclass.create_class(host, port, token, args.learners)
+            args.class_code = klass["code"]
+            dashboard = loadclass.Dashboard(host, port, token, klass["code"], args.poll_s)
+        log("%d learners for %g s against %s (seed %d)%s"
+            % (args.learners, args.seconds, args.url_used, seed,
+               ", all in class %s with a dashboard" % klass["display"] if klass else ""))
+        store_before = loadclass.store_counters(host, port)
         stats = Stats()
         monitor = PoolMonitor(host, port)
         load_before = os.getloadavg()[0]
@@ -777,6 +851,8 @@ def main():
         learners = [Learner(i, args, host, port, deadline, stats, seed * 100003 + i)
                     for i in range(args.learners)]
         monitor.start()
+        if dashboard:
+            dashboard.start()
         for learner in learners:
             learner.start()
         for learner in learners:
@@ -784,6 +860,10 @@ def main():
         elapsed = time.monotonic() - t0
         monitor.stop.set()
         monitor.join()
+        if dashboard:
+            dashboard.stop.set()
+            dashboard.join()
+        store_after = loadclass.store_counters(host, port)
         stuck = sum(1 for l in learners if l.is_alive())
         if stuck:
             log("%d learners still waiting after their time-out; reported as they are" % stuck)
@@ -792,6 +872,10 @@ def main():
             raise LoadError("lessond died during the test (status %s)\n%s"
                             % (server.proc.returncode, server.log_tail()))
         figures = analyse(args, stats, elapsed, learners, monitor, health_before, health_after)
+        if dashboard:
+            figures["class"] = loadclass.figures(stats, dashboard, store_before, store_after,
+                                                 elapsed, klass, summary)
+            figures["passed"] = figures["passed"] and figures["class"]["dashboard"]["failed"] == 0
         figures["seed"] = seed
         figures["loadavg_1min"] = [load_before, os.getloadavg()[0]]
         cpu = os.times()

@@ -15,8 +15,12 @@ Starts lessond on a free port and measures, in parts (--only picks some):
               runner's memory instrument, under tracemalloc (bench/scale.py;
               its own server with generous limits);
   experiment  the headline experiment slots-at-scale/scale through /api/check;
-  steps       every lesson step, the five heaviest in the child.
-`--only scale` runs the last three. With --baseline OLD_BINARY it also starts
+  steps       every lesson step, the five heaviest in the child;
+  class       /api/run latency of a learner in a class (every run recorded)
+              beside one in no class, medians and ratio (bench/classbench.py).
+Every server keeps its class records and teacher token in the bench's
+temporary directory (an older --baseline without them gets neither).
+`--only scale` runs points, experiment and steps. With --baseline OLD_BINARY it also starts
 that (older) lessond and measures both in the same run, alternating them
 (old, new, new, old halves, so a load that drifts weighs on both alike), and
 prints them side by side. Missed targets are reported, never fatal: the
@@ -32,6 +36,7 @@ Standard library only. Run it through `make bench`, or directly:
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -88,24 +93,41 @@ if __name__ == "__main__":
     sys.modules.setdefault("run", sys.modules["__main__"])
 import idle  # noqa: E402
 import scale  # noqa: E402
+import classbench  # noqa: E402
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+@functools.lru_cache(maxsize=None)
+def keeps_classes(binary):
+    """True when the lessond keeps class records (its --help names
+    --data-dir); an older baseline may not, and refuses the flag."""
+    try:
+        text = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                              timeout=30).stdout
+    except OSError:
+        return False
+    return "--data-dir" in text
+
+
 class Server:
-    """One lessond process on a free port, its log in `tmpdir`, run from the
-    repository (static/ and lessons/ are found there). Also used by
-    bench/loadtest.py. start() raises BenchError when it does not come up."""
+    """One lessond process on a free port, its log and (for a lessond that
+    keeps them) its class records and teacher token in `tmpdir`, run from
+    the repository (static/ and lessons/ are found there; ./data is not
+    used). Also used by bench/loadtest.py. start() raises BenchError when it
+    does not come up."""
 
     def __init__(self, binary, pool_size, tmpdir, extra_args):
         self.binary = binary
         self.port_file = os.path.join(tmpdir, "port")
         self.log_path = os.path.join(tmpdir, "lessond.log")
         pool = ["--pool-size", str(pool_size)] if pool_size is not None else []
-        self.args = [binary, "--port", "0", "--port-file", self.port_file,
-                     "--data-dir", os.path.join(tmpdir, "data")] + pool + extra_args
+        data = (["--data-dir", os.path.join(tmpdir, "data")] + classbench.token_args(tmpdir)
+                if keeps_classes(binary) else [])
+        self.args = [binary, "--port", "0", "--port-file", self.port_file] + data + pool + \
+            extra_args
         self.proc = None
         self.port = None
 
@@ -212,14 +234,21 @@ def describe_exit(code):
     return "exit status %d" % code
 
 
-def run_client(client, port, body_file, connections, requests, warmup, pause_us=0):
-    """Runs the C client once; returns its report with the sorted latencies
-    of every measured request added as "samples"."""
+def run_client(client, port, body_file, connections, requests, warmup, pause_us=0,
+               headers=(), expect=None):
+    """Runs the C client once (each of `headers` sent as a --header; a good
+    answer contains `expect`, the client's default when None); returns its
+    report with the sorted latencies of every measured request added as
+    "samples"."""
     with tempfile.NamedTemporaryFile(prefix="lessond-bench-samples-") as samples:
         cmd = [client, "--port", str(port), "--body-file", body_file,
                "--connections", str(connections), "--requests", str(requests),
                "--warmup", str(warmup), "--path", "/api/run", "--pause-us", str(pause_us),
                "--samples", samples.name]
+        for header in headers:
+            cmd += ["--header", header]
+        if expect is not None:
+            cmd += ["--expect", expect]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             report = json.loads(p.stdout.strip().splitlines()[-1])
@@ -516,9 +545,12 @@ def print_report(facts, health, args, results, checks, at_scale):
     if "steps" in args.parts:
         print()
         scale.print_steps(at_scale["steps"], args.steps_reps)
+    if "class" in args.parts:
+        print()
+        classbench.print_class(at_scale["class"], fmt_ms)
 
 
-PARTS = ("idle", "latency", "points", "experiment", "steps")
+PARTS = ("idle", "latency", "points", "experiment", "steps", "class")
 PART_GROUPS = {"all": PARTS, "scale": ("points", "experiment", "steps")}
 
 
@@ -585,9 +617,10 @@ def check_alive(servers):
             raise BenchError("lessond (%s) died during the run" % label)
 
 
-def measure_at_scale(args, servers, points_servers):
-    """The parts of bench/scale.py that args.parts names. Returns {part:
-    {label: figures}}."""
+def measure_at_scale(args, servers, points_servers, tmp):
+    """The parts of bench/scale.py and bench/classbench.py that args.parts
+    names. Returns {part: {label: figures}}, and for the class part (the
+    build under test only) {"class": figures}."""
     out = {}
     if "points" in args.parts:
         apis = {label: scale.Api(s.port, python=args.scale_python)
@@ -601,7 +634,16 @@ def measure_at_scale(args, servers, points_servers):
     if "steps" in args.parts:
         out["steps"] = scale.measure_steps(apis, args.steps_reps, log)
         check_alive(servers)
+    if "class" in args.parts:
+        if not keeps_classes(args.lessond):
+            raise BenchError("the class part needs a lessond with class records (--data-dir)")
+        out["class"] = classbench.measure_class(servers["after"], args.client, tmp,
+                                                args.requests, args.warmup, log)
+        check_alive(servers)
     return out
+
+
+
 
 
 def main():
@@ -617,10 +659,11 @@ def main():
     ap.add_argument("--client", default="build/bench", help="bench client binary")
     ap.add_argument("--only", metavar="PARTS", default="all",
                     help="comma-separated parts to run: idle, latency, points, experiment, "
-                         "steps, or the groups scale (the last three) and all (the default)")
+                         "steps, class, or the groups scale (points, experiment, steps) and "
+                         "all (the default)")
     ap.add_argument("--scale-python", default=LINKED,
-                    help="the Python the scale parts run on (%s: comparable with the "
-                         "figures of builds before 3.13)" % LINKED)
+                    help="the Python the scale parts run on (%s: comparable with "
+                         "the figures of builds before 3.13)" % LINKED)
     ap.add_argument("--pool-size", type=int, default=2, help="lessond --pool-size (2)")
     ap.add_argument("--requests", type=int, default=2000, help="1-connection runs (2000)")
     ap.add_argument("--warmup", type=int, default=200, help="warm-up runs before each (200)")
@@ -653,7 +696,7 @@ def main():
     args.lessond_name = args.lessond
     args.baseline_name = args.baseline
 
-    binaries = [args.lessond] + ([args.client] if "latency" in args.parts else []) + \
+    binaries = [args.lessond] + ([args.client] if args.parts & {"latency", "class"} else []) + \
         ([args.baseline] if args.baseline else [])
     for path in binaries:
         if not os.access(path, os.X_OK):
@@ -672,13 +715,13 @@ def main():
             own = (["--lessons-dir", args.baseline_lessons]
                    if label == "before" and args.baseline_lessons else [])
             if args.parts - {"points"}:
-                os.mkdir(os.path.join(tmp, label))
-                servers[label] = Server(binary, args.pool_size, os.path.join(tmp, label),
-                                        own + args.server_arg)
+                d = os.path.join(tmp, label)
+                os.mkdir(d)
+                servers[label] = Server(binary, args.pool_size, d, own + args.server_arg)
             if "points" in args.parts:
-                os.mkdir(os.path.join(tmp, label + "-points"))
-                points_servers[label] = Server(binary, args.pool_size,
-                                               os.path.join(tmp, label + "-points"),
+                d = os.path.join(tmp, label + "-points")
+                os.mkdir(d)
+                points_servers[label] = Server(binary, args.pool_size, d,
                                                own + scale.POINTS_SERVER_ARGS + args.server_arg)
         every = [(label, s) for label, s in servers.items()] + \
             [(label + ", points", s) for label, s in points_servers.items()]
@@ -694,7 +737,7 @@ def main():
                 at_scale["idle"] = idle.measure_idle(servers["after"], args.pool_size)
             if "latency" in args.parts:
                 measure_latency(args, servers, tmp, results, checks)
-            at_scale.update(measure_at_scale(args, servers, points_servers))
+            at_scale.update(measure_at_scale(args, servers, points_servers, tmp))
             health = (servers or points_servers)["after"].health() or health
         except BenchError as e:
             log("run.py: %s" % e)

@@ -62,9 +62,10 @@ class Api:
     timed from the request written to the answer read. Raises BenchError
     when the server cannot be reached or answers what is not JSON."""
 
-    def __init__(self, port, timeout=300.0, python=None):
+    def __init__(self, port, timeout=300.0, headers=None, python=None):
         self.port = port
         self.timeout = timeout
+        self.headers = dict(headers or {})  # sent with every request (a cookie, a token)
         self.python = python  # every run and check asks for it ("3.11"); None: the default
         self.conn = None
 
@@ -74,7 +75,9 @@ class Api:
         if self.python and path in ("/api/run", "/api/check") and body is not None:
             body = dict(body, python=self.python)
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        headers = dict(self.headers)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
@@ -102,10 +105,10 @@ class Api:
                                  % (method, path, self.port, resp.status, raw[:200]))
         raise AssertionError("unreachable")
 
-    def ok(self, method, path, body=None):
-        """request() that raises BenchError unless the answer is HTTP 200."""
+    def ok(self, method, path, body=None, expect=200):
+        """request() that raises BenchError unless the answer is HTTP expect."""
         status, doc, latency = self.request(method, path, body)
-        if status != 200:
+        if status != expect:
             raise BenchError("%s %s on port %d: HTTP %d %s"
                              % (method, path, self.port, status, json.dumps(doc)[:300]))
         return doc, latency

@@ -165,11 +165,14 @@ static void retain(const struct config *cfg, struct records *r)
 }
 
 /* `lessond --backup FILE`: copies the database under --data-dir to FILE
- * while another lessond may be serving it. Returns the exit status. */
+ * while another lessond may be serving it. A data dir without records is
+ * refused, not given new empty ones (a mistyped --data-dir would "succeed"
+ * with an empty copy). Returns the exit status. */
 static int backup_mode(const struct config *cfg)
 {
 	char err[768];
-	struct store *st = store_open(cfg->data_dir, NULL, err, sizeof err);
+	const struct store_options existing = {.must_exist = true};
+	struct store *st = store_open(cfg->data_dir, &existing, err, sizeof err);
 	if (!st) {
 		fprintf(stderr, "lessond --backup: %s\n", err);
 		return 1;

@@ -31,13 +31,39 @@ static bool has_dot_segment(const char *path)
 	return false;
 }
 
+/* Whether c may be in a class code as a /join/ URL spells it: letters,
+ * digits and dashes (the page and the server judge the code itself). */
+static bool is_code_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-';
+}
+
+bool static_is_page_route(const char *url_path)
+{
+	static const char *const pages[] = {"/teach", "/teach/", "/join", "/join/"};
+	static const char join[] = "/join/";
+	for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
+		if (strcmp(url_path, pages[i]) == 0)
+			return true;
+	if (strncmp(url_path, join, sizeof join - 1) != 0)
+		return false;
+	const char *code = url_path + sizeof join - 1;
+	size_t n = 0;
+	while (n <= STATIC_JOIN_CODE_MAX && is_code_char(code[n]))
+		n++;
+	return n >= 1 && n <= STATIC_JOIN_CODE_MAX &&
+	       (code[n] == '\0' || (code[n] == '/' && code[n + 1] == '\0'));
+}
+
 int static_resolve(const char *root, const char *url_path, char *out, size_t outlen)
 {
 	char want[PATH_MAX], real_root[PATH_MAX], real[PATH_MAX];
 	if (url_path[0] != '/' || strstr(url_path, "..") || strchr(url_path, '\\') ||
 	    has_dot_segment(url_path))
 		return -1;
-	const char *rel = strcmp(url_path, "/") == 0 ? "/index.html" : url_path;
+	const char *rel =
+	    strcmp(url_path, "/") == 0 || static_is_page_route(url_path) ? "/index.html" : url_path;
 	if ((size_t)snprintf(want, sizeof want, "%s%s", root, rel) >= sizeof want)
 		return -1;
 	if (!realpath(root, real_root) || !realpath(want, real))

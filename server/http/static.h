@@ -8,7 +8,18 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-/* Resolves a URL path to a file beneath root: "/" is index.html; "..",
+/* The longest class code a /join/ page URL may carry (store.h's cap). */
+#define STATIC_JOIN_CODE_MAX 32
+
+/* Whether a URL path is a page the UI draws itself, choosing its view from
+ * location.pathname, so it is served as index.html: "/teach" (the teacher's
+ * dashboard), "/join" and "/join/{code}" (the join page; code: 1 to
+ * STATIC_JOIN_CODE_MAX letters, digits or dashes, judged by the server when
+ * the learner joins), each with or without a trailing '/'. Pure. */
+bool static_is_page_route(const char *url_path);
+
+/* Resolves a URL path to a file beneath root: "/" and the page routes
+ * (static_is_page_route) are index.html; "..",
  * backslashes, any segment starting with a dot (.git, .env) and paths that
  * resolve (through symlinks) outside root are refused. (A %00 in the URL
  * is never decoded by http.c, so a path here never hides a NUL.)

@@ -88,6 +88,7 @@ struct store_options {
 	unsigned queue_max; /* 0: STORE_QUEUE_MAX_DEFAULT */
 	size_t queue_bytes; /* 0: STORE_QUEUE_BYTES_DEFAULT */
 	unsigned busy_ms;   /* 0: STORE_BUSY_MS_DEFAULT */
+	bool must_exist; /* refuse a data dir without records instead of making them (a backup) */
 };
 
 /* Counters since open, for /metrics and the tests. */
@@ -106,7 +107,9 @@ struct store;
  * that waits (store_record is fine). */
 typedef void (*store_done_fn)(void *arg, enum store_status status);
 
-/* Opens (creating if missing, mode 0700) data_dir and its lessond.db,
+/* Opens (creating if missing, mode 0700, unless opts->must_exist: then a
+ * data_dir without a non-empty database is refused, nothing made) data_dir
+ * and its lessond.db,
  * checks the file (PRAGMA quick_check) and its schema version, migrates it
  * to STORE_SCHEMA_VERSION, and starts the writer thread. opts may be NULL.
  * Returns NULL with a message in err when the directory cannot be made, the
@@ -131,7 +134,10 @@ enum store_status store_class_create(struct store *st, const char *code, const c
 enum store_status store_class_delete(struct store *st, const char *code);
 
 /* Adds a learner to a class, or renames one already in it (joined is kept).
- * Waits for disk. STORE_ENOTFOUND when there is no such class. */
+ * A learner is in one class at most: one in another class leaves it, with
+ * all their events there, in the same transaction (a failed join leaves
+ * them where they were). Waits for disk. STORE_ENOTFOUND when there is no
+ * such class. */
 enum store_status store_learner_add(struct store *st, const char *code, const char *learner_id,
                                     const char *name, int64_t at_ms);
 

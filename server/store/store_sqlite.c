@@ -96,6 +96,7 @@ enum wstmt {
 	W_SEEN,
 	W_CLASS_CREATE,
 	W_CLASS_DELETE,
+	W_LEARNER_LEAVE_OTHERS,
 	W_LEARNER_ADD,
 	W_LEARNER_REMOVE,
 	W_RETAIN_EVENTS,
@@ -113,6 +114,7 @@ static const char *const wsql[W_COUNT] = {
                " WHERE class_code = ?1 AND learner_id = ?2",
     [W_CLASS_CREATE] = "INSERT INTO classes(code, name, created) VALUES (?1, ?2, ?3)",
     [W_CLASS_DELETE] = "DELETE FROM classes WHERE code = ?1",
+    [W_LEARNER_LEAVE_OTHERS] = "DELETE FROM learners WHERE learner_id = ?2 AND class_code != ?1",
     [W_LEARNER_ADD] = "INSERT INTO learners(class_code, learner_id, name, joined, last_seen)"
                       " VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT(class_code, learner_id)"
                       " DO UPDATE SET name = excluded.name,"
@@ -331,6 +333,13 @@ static enum store_status apply(struct store *st, struct job *j)
 		status = wstep(st, W_CLASS_DELETE, &changes);
 		return status == STORE_OK && changes == 0 ? STORE_ENOTFOUND : status;
 	case JOB_LEARNER_ADD:
+		/* One class at a time: joining another leaves the old one, in the
+		 * job's savepoint, so a join that fails leaves it too. */
+		bind_text(ws[W_LEARNER_LEAVE_OTHERS], 1, j->s[0]);
+		bind_text(ws[W_LEARNER_LEAVE_OTHERS], 2, j->s[1]);
+		status = wstep(st, W_LEARNER_LEAVE_OTHERS, NULL);
+		if (status != STORE_OK)
+			return status;
 		for (int i = 0; i < 3; i++)
 			bind_text(ws[W_LEARNER_ADD], i + 1, j->s[i]);
 		sqlite3_bind_int64(ws[W_LEARNER_ADD], 4, j->t);
@@ -599,12 +608,24 @@ struct store *store_open(const char *data_dir, const struct store_options *opts,
                          size_t errlen)
 {
 	struct store_options o = opts ? *opts : (struct store_options){0};
+	struct stat sb;
+	if (o.must_exist) {
+		char *p = NULL;
+		bool there = asprintf(&p, "%s/%s", data_dir, STORE_FILE) >= 0 &&
+		             stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0;
+		if (!there)
+			seterr(err, errlen,
+			       "%s: no class records there (is the data directory right?)",
+			       p ? p : data_dir);
+		free(p);
+		if (!there)
+			return NULL;
+	}
 	if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
 		seterr(err, errlen, "%s: cannot create the data directory: %s", data_dir,
 		       strerror(errno));
 		return NULL;
 	}
-	struct stat sb;
 	if (stat(data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		seterr(err, errlen, "%s: not a directory", data_dir);
 		return NULL;

@@ -1,17 +1,48 @@
 // api.js: the lesson server's JSON API (README.md, "API"). Every call
 // resolves with the parsed body or rejects with an ApiError whose message
-// is already in plain words for the learner.
+// is already in plain words for the learner. Answers that say whether the
+// learner's progress was recorded ("progress") are passed to the watchers
+// (watchProgress), whoever made the call.
 
 /** An API call that did not produce an answer to show. */
 export class ApiError extends Error {
-  constructor(kind, message, status = 0) {
+  constructor(kind, message, status = 0, detail = '', retryAfter = null) {
     super(message);
     this.kind = kind; // 'busy' | 'network' | 'bad-request' | 'server'
     this.status = status;
+    this.detail = detail; // the server's own sentence ({"error": ...}), or ''
+    this.retryAfter = retryAfter; // seconds, from Retry-After, or null
   }
 }
 
 const BUSY_RETRIES = 2;
+const progressWatchers = [];
+
+/**
+ * Calls fn(state, answer) for every answer with a "progress" member
+ * ("saved", "queued", "off", "not_saved") and when a call made to record
+ * progress fails (state "not_saved", answer null). Returns nothing.
+ */
+export function watchProgress(fn) {
+  progressWatchers.push(fn);
+}
+
+/** Tells the watchers a progress state; a watcher that throws is skipped. */
+export function noteProgress(state, answer = null) {
+  for (const fn of progressWatchers) {
+    try {
+      fn(state, answer);
+    } catch {
+      /* one watcher's failure is not the caller's */
+    }
+  }
+}
+
+/** The seconds of a Retry-After header, or null when absent or not a number. */
+function retryAfterOf(response) {
+  const header = response.headers.get('Retry-After');
+  return header !== null && header.trim() !== '' && Number.isFinite(Number(header)) ? Number(header) : null;
+}
 
 /** Waits ms milliseconds. */
 function sleep(ms) {
@@ -20,10 +51,12 @@ function sleep(ms) {
 
 /**
  * Sends one request. A 503 (every runner busy) or 429 (this learner's
- * share of runs is taken) is retried after its Retry-After, twice;
- * onBusy(attempt) is called before each wait so the page can say so.
+ * share of runs is taken) is retried after its Retry-After, twice, unless
+ * retry is false; onBusy(attempt) is called before each wait so the page
+ * can say so. keepalive lets the request outlive the page (sent as it
+ * closes). Resolves with the parsed body; rejects with an ApiError.
  */
-async function request(method, path, body, { onBusy } = {}) {
+export async function request(method, path, body, { onBusy, retry = true, keepalive = false } = {}) {
   for (let attempt = 0; ; attempt++) {
     let response;
     try {
@@ -32,6 +65,7 @@ async function request(method, path, body, { onBusy } = {}) {
         headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
+        keepalive,
       });
     } catch {
       throw new ApiError(
@@ -39,11 +73,10 @@ async function request(method, path, body, { onBusy } = {}) {
         'The lesson server could not be reached. Check that lessond is still running, then try again.',
       );
     }
-    if ((response.status === 503 || response.status === 429) && attempt < BUSY_RETRIES) {
-      const header = response.headers.get('Retry-After');
-      const wait = header !== null && Number.isFinite(Number(header)) ? Math.min(Number(header), 5) : 1;
+    if ((response.status === 503 || response.status === 429) && retry && attempt < BUSY_RETRIES) {
+      const wait = retryAfterOf(response);
       if (onBusy) onBusy(attempt + 1);
-      await sleep(wait * 1000);
+      await sleep((wait === null ? 1 : Math.min(wait, 5)) * 1000);
       continue;
     }
     let data = null;
@@ -52,13 +85,16 @@ async function request(method, path, body, { onBusy } = {}) {
     } catch {
       data = null;
     }
-    if (response.ok && data) return data;
-    throw errorFor(response.status, data);
+    if (response.ok && data) {
+      if (typeof data.progress === 'string') noteProgress(data.progress, data);
+      return data;
+    }
+    throw errorFor(response.status, data, retryAfterOf(response));
   }
 }
 
-/** The ApiError for a non-2xx answer. */
-function errorFor(status, data) {
+/** The ApiError for a non-2xx answer (retryAfter: its Retry-After, or null). */
+function errorFor(status, data, retryAfter) {
   const detail = data && typeof data.error === 'string' ? data.error : '';
   if (status === 503) {
     return new ApiError(
@@ -66,6 +102,8 @@ function errorFor(status, data) {
       'The lesson server is busy: every Python runner is taken and the queue is full. ' +
         'Wait a few seconds and try again.',
       status,
+      detail,
+      retryAfter,
     );
   }
   if (status === 429) {
@@ -74,15 +112,17 @@ function errorFor(status, data) {
       'You already have runs waiting (an experiment, or several Run presses). ' +
         'Wait for them to finish, then try again.',
       status,
+      detail,
+      retryAfter,
     );
   }
   if (status === 413) {
-    return new ApiError('bad-request', `That is too long to run: ${detail || 'the code is over the size limit'}. Make it shorter.`, status);
+    return new ApiError('bad-request', `That is too long to run: ${detail || 'the code is over the size limit'}. Make it shorter.`, status, detail, retryAfter);
   }
   if (status >= 400 && status < 500) {
-    return new ApiError('bad-request', `The server refused the request: ${detail || `HTTP ${status}`}.`, status);
+    return new ApiError('bad-request', `The server refused the request: ${detail || `HTTP ${status}`}.`, status, detail, retryAfter);
   }
-  return new ApiError('server', `The server answered with an error (HTTP ${status}). Try again.`, status);
+  return new ApiError('server', `The server answered with an error (HTTP ${status}). Try again.`, status, detail, retryAfter);
 }
 
 /** GET /api/lessons: the course in order. */

@@ -1,10 +1,12 @@
 // course.js: the course page: every lesson in order with its summary and
-// the learner's progress (done / started), a way back in, and a reset.
+// the learner's progress (done / started), a way back in, a reset, and the
+// class box (joinbox.js: join a class, or the class the learner is in).
 import { codeWords, h } from './dom.js';
 import { announce } from './announce.js';
 import * as api from './api.js';
 import * as store from './store.js';
 import { button } from './steps/common.js';
+import { classBox } from './joinbox.js';
 
 const STATE_TEXT = { done: 'Done', started: 'Started', new: 'Not started' };
 
@@ -60,6 +62,7 @@ export async function renderCourse(main) {
           : lessons.length ? h('p', { class: 'course-done' }, '✓ Every lesson is done. Well measured!') : null,
         anyProgress ? reset : null,
       ),
+      classBox(),
     ),
   );
   return 'All lessons';

@@ -1,4 +1,5 @@
-// format.js: numbers in human units, for result panels, cards and charts.
+// format.js: numbers in human units, for result panels, cards and charts,
+// and how long ago something happened, for the teacher's dashboard.
 
 const UNITS = ['KiB', 'MiB', 'GiB'];
 
@@ -40,4 +41,19 @@ export function millis(ms) {
 /** "1 check" / "2 checks". */
 export function plural(n, word, many = `${word}s`) {
   return `${n} ${n === 1 ? word : many}`;
+}
+
+/**
+ * How long before now a time was, both in ms since the epoch (now from
+ * the same clock, the server's): "just now", "12 s ago", "3 min ago",
+ * "2 h ago", "4 days ago"; "never" when there is no time.
+ */
+export function ago(then, now) {
+  if (!then) return 'never';
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${plural(Math.floor(s / 86400), 'day')} ago`;
 }

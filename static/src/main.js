@@ -1,20 +1,36 @@
-// main.js: the entry point: styles, the hash router (#/ is the course,
-// #/lesson/<id> a lesson), focus on each new page's heading, the skip
-// link, and the Python version in the footer.
+// main.js: the entry point: styles, the router (the path /teach is the
+// teacher's dashboard and /join/<code> the join page, both served as this
+// page; elsewhere the hash: #/ is the course, #/lesson/<id> a lesson),
+// focus on each new page's heading, the skip link, the Python version in
+// the footer, and the learner's class: the "not saved" notice and the
+// progress the page sends when they leave a step or the page.
 import './styles/base.css';
 import './styles/lesson.css';
 import './styles/result.css';
+import './styles/classes.css';
+import './styles/teach.css';
 import { h } from './dom.js';
 import * as api from './api.js';
 import { renderCourse } from './course.js';
 import { renderLesson } from './lesson.js';
+import { joinCode, renderJoin } from './joinpage.js';
 import { releaseDetachedCharts } from './memchart.js';
+import * as membership from './membership.js';
+import * as progress from './progress.js';
+import { installSaveNotice } from './savenotice.js';
+import { renderTeach } from './teach/dashboard.js';
 
 let firstPage = true;
 let rendering = 0;
 
-/** The route of the current hash: { page: 'course' } or { page: 'lesson', id }. */
+/**
+ * The route of the current address: { page: 'teach' }, { page: 'join',
+ * code }, { page: 'course' } or { page: 'lesson', id }.
+ */
 function route() {
+  const path = window.location.pathname;
+  if (path === '/teach' || path === '/teach/') return { page: 'teach' };
+  if (path === '/join' || path.startsWith('/join/')) return { page: 'join', code: joinCode(path) };
   const hash = window.location.hash;
   const m = /^#\/lesson\/([^/?#]+)/.exec(hash);
   if (m) return { page: 'lesson', id: decodeURIComponent(m[1]) };
@@ -26,7 +42,7 @@ function showError(main, error) {
   main.replaceChildren(
     h('h1', { tabindex: '-1' }, 'This page could not be shown'),
     h('p', { class: 'page-error' }, error && error.message ? error.message : String(error)),
-    h('p', {}, h('a', { href: '#/' }, 'Back to all lessons')),
+    h('p', {}, h('a', { href: '/#/' }, 'Back to all lessons')),
   );
   return 'Error';
 }
@@ -41,9 +57,12 @@ async function render() {
   const slow = setTimeout(() => {
     main.replaceChildren(h('p', { class: 'page-loading', role: 'status' }, 'Loading…'));
   }, 200);
+  document.body.dataset.view = r.page === 'teach' || r.page === 'join' ? r.page : 'learn';
   let title;
   try {
-    title = r.page === 'lesson' ? await renderLesson(main, r.id) : await renderCourse(main);
+    if (r.page === 'teach') title = await renderTeach(main, render);
+    else if (r.page === 'join') title = await renderJoin(main, r.code);
+    else title = r.page === 'lesson' ? await renderLesson(main, r.id) : await renderCourse(main);
   } catch (error) {
     title = showError(main, error.status === 404 ? new Error('There is no lesson with that name.') : error);
   } finally {
@@ -83,6 +102,9 @@ function skipLink() {
 }
 
 window.addEventListener('hashchange', render);
+installSaveNotice(document.getElementById('save-notice'));
+progress.sendOnLeave();
+membership.ready(); // a lesson opened first still knows the class
 skipLink();
 render();
 footer();

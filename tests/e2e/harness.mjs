@@ -1,5 +1,6 @@
 // harness.mjs: test support for the browser tests: a real lessond on a
-// free port (serving static/ and the fixture lessons in tests/e2e/lessons),
+// free port (serving static/ and the fixture lessons in tests/e2e/lessons,
+// its class records and teacher token in a temporary directory),
 // Debian's Chromium driven by playwright-core (never a downloaded browser),
 // and screenshots under build/e2e/.
 import { spawn } from 'node:child_process';
@@ -7,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, createWriteSt
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 // Not import.meta.dirname: Debian 12's Node.js 18 does not have it.
@@ -19,7 +21,10 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts lessond on a free port; resolves { url, stop, log }. Runs get a
+ * Starts lessond on a free port; resolves { url, stop, log, token }. Its
+ * class records and teacher token file are in a fresh temporary directory
+ * (removed by stop); the server makes the token file, and token() reads
+ * the token from it. Runs get a
  * 1 s CPU limit so the timeout scenario is quick, no demotion and a 10 s
  * wall limit, so that scenario meets the CPU limit first even on a loaded
  * machine (demoted to SCHED_IDLE, a CPU loop waited out the 4 s wall limit
@@ -29,9 +34,11 @@ export async function startServer(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'lessond-e2e-'));
   const portFile = join(dir, 'port');
   const logPath = join(dir, 'server.log');
+  const tokenFile = join(dir, 'teacher-token');
   const log = createWriteStream(logPath);
   const args = [
     '--port', '0', '--port-file', portFile, '--data-dir', join(dir, 'data'),
+    '--teacher-token-file', tokenFile,
     '--lessons-dir', join(ROOT, 'tests/e2e/lessons'),
     '--static-dir', join(ROOT, 'static'),
     '--cpu-seconds', '1', '--wall-ms', '10000', '--demote-cpu-ms', '0', '--idle-cpu-ms', '0',
@@ -57,7 +64,7 @@ export async function startServer(extraArgs = []) {
   for (let i = 0; i < 400; i++) {
     if (existsSync(portFile)) {
       const port = readFileSync(portFile, 'utf8').trim();
-      if (port) return { url: `http://127.0.0.1:${port}`, stop, log: readLog };
+      if (port) return { url: `http://127.0.0.1:${port}`, stop, log: readLog, token: () => readFileSync(tokenFile, 'utf8').trim() };
     }
     if (exited) break;
     await sleep(50);
@@ -65,6 +72,24 @@ export async function startServer(extraArgs = []) {
   const text = readLog();
   await stop();
   throw new Error(`lessond did not start (${BIN}):\n${text}`);
+}
+
+/**
+ * For a test file: starts one lessond (startServer(extraArgs)) and one
+ * Chromium before its tests and stops both after them (node:test hooks).
+ * Returns { server, browser }, filled in once they have started.
+ */
+export function serverAndBrowser(extraArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer(extraArgs);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.server) await env.server.stop();
+  });
+  return env;
 }
 
 /** Launches headless Debian Chromium with the flags a closed network needs. */

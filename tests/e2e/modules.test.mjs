@@ -1,10 +1,16 @@
 // modules.test.mjs: the page's pure modules under node, without a browser:
-// the explanations of slot errors and the number formats. (The browser
-// scenarios are in ui.test.mjs.)
+// the explanations of slot errors, the number and time formats, and the
+// class parts that read data: a learner's step in the class view, names
+// and codes as typed, the dashboard's routes. (The browser scenarios are in
+// ui.test.mjs and classes.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classesIn, dictSource, exceptionNotes, objectNote } from '../../static/src/explain.js';
-import { bytes, bytesExact, millis } from '../../static/src/format.js';
+import { ago, bytes, bytesExact, millis } from '../../static/src/format.js';
+import { charCount, nameProblem } from '../../static/src/joinform.js';
+import { joinCode, shownCode } from '../../static/src/joinpage.js';
+import { glyphOf, recordWords, stateOf, stepRecord, stuckSteps } from '../../static/src/teach/records.js';
+import { teachRoute } from '../../static/src/teach/dashboard.js';
 
 test('bytes are shown in human units, with the exact count when rounded', () => {
   assert.equal(bytes(1), '1 byte');
@@ -58,4 +64,61 @@ test('slot errors are explained from the run: undeclared, empty slot, weakref, l
   const [clash] = exceptionNotes({ type: 'ValueError', message: "'x' in __slots__ conflicts with class variable" }, []);
   assert.match(clash, /`x` is both in `__slots__` and assigned in the class body/);
   assert.deepEqual(exceptionNotes({ type: 'NameError', message: "name 'q' is not defined" }, []), []);
+});
+
+test('a learner’s step in the class view reads as a state, a glyph and words; stuck wins the glyph', () => {
+  const learner = { learner: 1, name: 'Ada', steps: { points: {
+    define: { state: 'done', stuck: false, attempts: 1, failures: 0, last: 5 },
+    goal: { state: 'tried', stuck: true, attempts: 4, failures: 3, last: 9 },
+  } } };
+  assert.equal(stepRecord(learner, 'points', 'nope'), null);
+  assert.equal(stateOf(null), 'not_started');
+  assert.equal(stateOf(stepRecord(learner, 'points', 'define')), 'done');
+  assert.equal(stateOf({ state: 'tried' }), 'tried');
+  assert.equal(glyphOf(null), '–');
+  assert.equal(glyphOf(stepRecord(learner, 'points', 'define')), '✓');
+  assert.equal(glyphOf({ state: 'tried' }), '○');
+  assert.equal(glyphOf(stepRecord(learner, 'points', 'goal')), '⚠');
+  assert.equal(recordWords(null), 'not started');
+  assert.equal(recordWords(stepRecord(learner, 'points', 'define')), 'done, 1 attempt');
+  assert.equal(recordWords(stepRecord(learner, 'points', 'goal')), 'tried, stuck, 4 attempts, 3 failed');
+  const other = { learner: 2, name: 'Bo', steps: { points: { goal: { state: 'tried', stuck: true, last: 20 } } } };
+  assert.deepEqual(stuckSteps({ learners: [learner, other] }).map((s) => [s.learner.learner, s.stepId]), [[2, 'goal'], [1, 'goal']]);
+  assert.deepEqual(stuckSteps({}), []);
+});
+
+test('times are said as how long ago, by the server’s clock', () => {
+  const now = 10_000_000;
+  assert.equal(ago(null, now), 'never');
+  assert.equal(ago(now - 4000, now), 'just now');
+  assert.equal(ago(now + 3000, now), 'just now');
+  assert.equal(ago(now - 12_000, now), '12 s ago');
+  assert.equal(ago(now - 180_000, now), '3 min ago');
+  assert.equal(ago(now - 2 * 3600_000, now), '2 h ago');
+  assert.equal(ago(now - 86400_000, now), '1 day ago');
+  assert.equal(ago(now - 4 * 86400_000, now), '4 days ago');
+});
+
+test('names are counted in characters as the server counts them; codes come from the address', () => {
+  assert.equal(charCount('\u{1F600}ab'), 3);
+  assert.equal(nameProblem('  '), 'Type the name your teacher will see.');
+  assert.equal(nameProblem('', 'Type a name for the class.'), 'Type a name for the class.');
+  assert.equal(nameProblem('\u{1F600}'.repeat(40)), '');
+  assert.equal(nameProblem(`\u202E${'x'.repeat(40)}`), 'Use at most 40 characters (this name has 41).');
+  assert.equal(joinCode('/join/CDFHJK'), 'CDFHJK');
+  assert.equal(joinCode('/join/cdf-hjk/'), 'cdf-hjk');
+  assert.equal(joinCode('/join'), null);
+  assert.equal(joinCode('/join/'), null);
+  assert.equal(shownCode('cdfhjk'), 'CDF-HJK');
+  assert.equal(shownCode('cdf-hjk'), 'CDF-HJK');
+  assert.equal(shownCode('cd'), 'CD');
+});
+
+test('the dashboard’s routes: the classes, a class, its projector view', () => {
+  assert.deepEqual(teachRoute(''), { page: 'classes' });
+  assert.deepEqual(teachRoute('#/'), { page: 'classes' });
+  assert.deepEqual(teachRoute('#/class/CDFHJK'), { page: 'class', code: 'CDFHJK' });
+  assert.deepEqual(teachRoute('#/class/CDFHJK/'), { page: 'class', code: 'CDFHJK' });
+  assert.deepEqual(teachRoute('#/class/CDFHJK/present'), { page: 'present', code: 'CDFHJK' });
+  assert.deepEqual(teachRoute('#/class/CDFHJK/other'), { page: 'classes' });
 });

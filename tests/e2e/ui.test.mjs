@@ -3,31 +3,16 @@
 // Each scenario opens a fresh browser context (empty localStorage) and
 // saves screenshots of its states in build/e2e/ (see harness.mjs).
 // Run: make e2e (or npm run e2e after make).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { launchBrowser, openPage, shot, sleep, startServer } from './harness.mjs';
+import { openPage, serverAndBrowser, shot, sleep } from './harness.mjs';
+import { editorText, openLesson, seriousViolations, setCode, stepOf } from './pages.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const env = serverAndBrowser();
 
 /** Opens a page in a fresh context; `fn(page, context)` runs the scenario. */
 async function scenario(options, fn) {
-  const { context, page } = await openPage(browser, server.url, options);
+  const { context, page } = await openPage(env.browser, env.server.url, options);
   page.setDefaultTimeout(15000);
   try {
     await fn(page, context);
@@ -35,41 +20,6 @@ async function scenario(options, fn) {
   } finally {
     await context.close();
   }
-}
-
-/** The step section with data-step = id. */
-const stepOf = (page, id) => page.locator(`section[data-step="${id}"]`);
-
-/** The text of a CodeMirror editor (its lines joined). */
-async function editorText(editor) {
-  return (await editor.locator('.cm-line').allInnerTexts()).join('\n');
-}
-
-/** Replaces an editor's code the way a person would: select all, type. */
-async function setCode(page, editor, code) {
-  await editor.locator('.cm-content').click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(code);
-  assert.equal((await editorText(editor)).trim(), code.trim());
-}
-
-/** Opens lesson id and waits for its steps. */
-async function openLesson(page, id) {
-  await page.goto(`/#/lesson/${id}`);
-  await page.locator('section.step').first().waitFor();
-}
-
-/** Runs axe-core on the page; returns its serious and critical violations. */
-async function seriousViolations(page) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { resultTypes: ['violations'] }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 test('the course page lists the lessons in order with their summaries and progress', async () => {
@@ -505,7 +455,7 @@ test('dark mode follows the system, a 360 px phone shows the lesson without side
 test('the bundle arrives compressed under content-hashed names; a reload asks only for the page, the bundle comes from the cache', async () => {
   // A context of its own without routes: Playwright turns the HTTP cache
   // off in a context with routes (openPage's). The server's own CSP applies.
-  const context = await browser.newContext({ baseURL: server.url });
+  const context = await env.browser.newContext({ baseURL: env.server.url });
   try {
     const page = await context.newPage();
     const problems = [];
@@ -521,14 +471,14 @@ test('the bundle arrives compressed under content-hashed names; a reload asks on
       assert.equal(r.headers()['content-encoding'], 'br', `${r.url()} arrives as brotli`);
       assert.equal(r.headers()['cache-control'], 'public, max-age=31536000, immutable');
     }
-    const logged = server.log().length;
+    const logged = env.server.log().length;
     await page.reload();
     await page.locator('.course-list > li').first().waitFor();
     // The access log line of a request is written once it is answered.
     let asked = [];
     for (let i = 0; i < 50 && !asked.includes('GET / 304'); i++) {
       await sleep(100);
-      asked = [...server.log().slice(logged).matchAll(/ (GET \S+ \d{3}) /g)].map((m) => m[1]);
+      asked = [...env.server.log().slice(logged).matchAll(/ (GET \S+ \d{3}) /g)].map((m) => m[1]);
     }
     assert.ok(asked.includes('GET / 304'), `the page is revalidated on reload: ${asked.join(', ')}`);
     assert.deepEqual(asked.filter((a) => a.includes(' /dist/')), [], 'the bundle is not asked for again');

@@ -15,7 +15,11 @@
  *       directory (the pool reading a running child's CPU use) first sleeps
  *       N ms, as a thread that loses the CPU on a loaded machine would;
  *   LESSOND_FAULT_FPRINTF=1  fprintf() to any stream but stdout and stderr
- *       (the port file) fails with EIO, as a full or broken disk would.
+ *       (the port file) fails with EIO, as a full or broken disk would;
+ *   LESSOND_FAULT_DB_FULL=PATH  while PATH exists, write(), pwrite() and
+ *       pwrite64() to the class database (a file named lessond.db, or its
+ *       -wal or -journal beside it) fail with ENOSPC, as on a full disk.
+ *       SQLite maps its -shm file and never writes it, so reads go on.
  *
  * The zygote is started with a cleared environment, so the shim never
  * reaches it or the children. */
@@ -26,10 +30,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +43,9 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int socketpair(int domain, int type, int protocol, int sv[2]);
 DIR *opendir(const char *path);
 int fprintf(FILE *stream, const char *fmt, ...);
+ssize_t write(int fd, const void *buf, size_t n);
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t at);
+ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t at);
 int __fprintf_chk(FILE *stream, int flag, const char *fmt, ...);
 
 /* Stores the next definition of `name` (libc's) into the function pointer
@@ -129,4 +138,63 @@ int __fprintf_chk(FILE *stream, int flag, const char *fmt, ...)
 	int n = shim_vfprintf(stream, fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+/* True when LESSOND_FAULT_DB_FULL names a file that exists and fd is the
+ * class database or its write-ahead log or rollback journal. */
+static bool db_full(int fd)
+{
+	const char *flag = getenv("LESSOND_FAULT_DB_FULL");
+	if (!flag || access(flag, F_OK) != 0)
+		return false;
+	char link[64], path[4096];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, path, sizeof path - 1);
+	if (n <= 0)
+		return false;
+	path[n] = '\0';
+	static const char *const names[] = {"/lessond.db", "/lessond.db-wal",
+	                                    "/lessond.db-journal"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t len = strlen(names[i]);
+		if ((size_t)n >= len && strcmp(path + n - len, names[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	if (!real)
+		next_symbol("write", &real, sizeof real);
+	if (db_full(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t at)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	if (!real)
+		next_symbol("pwrite", &real, sizeof real);
+	if (db_full(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, buf, n, at);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t at)
+{
+	static ssize_t (*real)(int, const void *, size_t, off64_t);
+	if (!real)
+		next_symbol("pwrite64", &real, sizeof real);
+	if (db_full(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, buf, n, at);
 }

@@ -11,9 +11,24 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 
 BIN = os.environ.get("LESSOND_BIN", "build/lessond")
 SANITIZER = os.environ.get("SANITIZER", "")
+SHIM = os.path.join(os.path.dirname(os.path.abspath(BIN)), "tests", "fault_shim.so")
+
+
+def shim_env(**faults):
+    """The environment of a server whose system calls fail as `faults` say
+    (tests/integration/fault_shim.c, preloaded into the server only); skips
+    the test when the shim is not built."""
+    if not os.path.exists(SHIM):
+        raise unittest.SkipTest(f"{SHIM} is not built (make integration builds it)")
+    env = dict(os.environ, LD_PRELOAD=SHIM, **faults)
+    if SANITIZER == "address":  # ASan wants its runtime first; the shim is plain C
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
+                                                     "verify_asan_link_order=0"]))
+    return env
 
 
 class Server:

@@ -18,22 +18,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lessond import BIN, SANITIZER, Server  # noqa: E402
+from lessond import BIN, SANITIZER, Server, shim_env  # noqa: E402
 
 SLEEP = "import time\ntime.sleep({secs})\n'slept'"
-SHIM = os.path.join(os.path.dirname(os.path.abspath(BIN)), "tests", "fault_shim.so")
-
-
-def shim_env(**faults):
-    """The environment of a server whose system calls fail as `faults` say
-    (tests/integration/fault_shim.c, preloaded into the server only)."""
-    if not os.path.exists(SHIM):
-        raise unittest.SkipTest(f"{SHIM} is not built (make integration builds it)")
-    env = dict(os.environ, LD_PRELOAD=SHIM, **faults)
-    if SANITIZER == "address":  # ASan wants its runtime first; the shim is plain C
-        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
-                                                     "verify_asan_link_order=0"]))
-    return env
 
 
 def learner(n):

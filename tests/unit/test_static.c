@@ -1,4 +1,5 @@
-/* test_static.c: static_resolve (path confinement), static_mime, which
+/* test_static.c: static_resolve (path confinement, the page routes served
+ * as index.html with the page's CSP), static_mime, which
  * names are content-hashed, the choice of a content coding from
  * Accept-Encoding, and static_open's choice among precompressed siblings. */
 #include "http/static.h"
@@ -224,6 +225,97 @@ static void test_small_out_buffer(void **state)
 	assert_int_equal(static_resolve(root, "/app.js", out, need), 0);
 	assert_string_equal(out, expect);
 	free(out);
+}
+
+/* The pages the UI draws itself are index.html; near misses are not pages. */
+static void test_page_routes(void **state)
+{
+	(void)state;
+	const char *pages[] = {"/teach",       "/teach/",        "/join",       "/join/",
+	                       "/join/CDFHJK", "/join/cdf-hjk/", "/join/CDF0I1"};
+	for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
+		if (!static_is_page_route(pages[i]))
+			fail_msg("'%s' should be a page route", pages[i]);
+		assert_resolves(pages[i], "/index.html");
+	}
+	const char *not_pages[] = {"/",
+	                           "/teach/x",
+	                           "/teachx",
+	                           "/Teach",
+	                           "/teach//",
+	                           "/join/CDF/x",
+	                           "/join//",
+	                           "/join/CDFHJK//",
+	                           "/join/CD F",
+	                           "/join/CD_F",
+	                           "/join/CD%2FF",
+	                           "/join/.env",
+	                           "/joinCDFHJK",
+	                           "/api/teach",
+	                           "/index.html",
+	                           "",
+	                           "/join/\xc3\xa9"};
+	for (size_t i = 0; i < sizeof not_pages / sizeof *not_pages; i++)
+		if (static_is_page_route(not_pages[i]))
+			fail_msg("'%s' should not be a page route", not_pages[i]);
+	assert_refused("/teach/x");
+	assert_refused("/join/CDF/x");
+	assert_refused("/join/.env");
+}
+
+/* A code of STATIC_JOIN_CODE_MAX symbols is a page; one more is not. */
+static void test_page_route_code_length(void **state)
+{
+	(void)state;
+	char url[16 + STATIC_JOIN_CODE_MAX];
+	int n = snprintf(url, sizeof url, "/join/%.*s", STATIC_JOIN_CODE_MAX,
+	                 "CDFHJKMNPRTWXY23456789CDFHJKMNPRTWXY");
+	assert_int_equal(n, 6 + STATIC_JOIN_CODE_MAX);
+	assert_true(static_is_page_route(url));
+	strcat(url, "/");
+	assert_true(static_is_page_route(url));
+	url[n] = 'C';
+	assert_false(static_is_page_route(url));
+}
+
+/* GETs the url from the test tree with static_handle; returns the status
+ * and fills *resp (the caller frees resp->body). */
+static int get_page(const char *url, struct http_response *resp)
+{
+	struct http_request req = {.method = "GET", .path = url, .client = "127.0.0.1"};
+	memset(resp, 0, sizeof *resp);
+	assert_int_equal(static_handle(root, &req, resp, NULL), HANDLER_DONE);
+	return resp->status;
+}
+
+/* /teach and /join/{code} are sent as the page is: HTML, the page's CSP
+ * (no inline script or style, images from lessond or data: URLs), and
+ * revalidated; a near miss is a 404 without a CSP. */
+static void test_page_route_served_as_page(void **state)
+{
+	(void)state;
+	struct http_response index, page;
+	assert_int_equal(get_page("/", &index), 200);
+	assert_non_null(index.csp);
+	assert_non_null(strstr(index.csp, "script-src 'self';"));
+	assert_non_null(strstr(index.csp, "style-src 'self';"));
+	assert_non_null(strstr(index.csp, "img-src 'self' data:;"));
+	const char *urls[] = {"/teach", "/join/CDF-HJK"};
+	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
+		assert_int_equal(get_page(urls[i], &page), 200);
+		assert_string_equal(page.content_type, "text/html; charset=utf-8");
+		assert_non_null(page.csp);
+		assert_string_equal(page.csp, index.csp);
+		assert_string_equal(page.cache, "no-cache");
+		assert_string_equal(page.etag, index.etag);
+		assert_int_equal(page.body_len, index.body_len);
+		assert_memory_equal(page.body, index.body, index.body_len);
+		free(page.body);
+	}
+	assert_int_equal(get_page("/join/CDF/HJK", &page), 404);
+	assert_null(page.csp);
+	free(page.body);
+	free(index.body);
 }
 
 /* MIME types by extension, with a safe default for anything unknown. */
@@ -512,6 +604,9 @@ int main(void)
 	    cmocka_unit_test(test_symlink_inside),
 	    cmocka_unit_test(test_symlink_outside),
 	    cmocka_unit_test(test_small_out_buffer),
+	    cmocka_unit_test(test_page_routes),
+	    cmocka_unit_test(test_page_route_code_length),
+	    cmocka_unit_test(test_page_route_served_as_page),
 	    cmocka_unit_test(test_mime),
 	    cmocka_unit_test(test_compressible),
 	    cmocka_unit_test(test_is_hashed),

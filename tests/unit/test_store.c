@@ -364,6 +364,31 @@ static void test_summary_failures_and_memberships(void **state)
 	store_close(st);
 }
 
+/* A learner is in one class at most: joining another class leaves the
+ * first with the events there, a rename stays, a join that fails (no such
+ * class) moves nothing, and so the memberships after a restart are the
+ * ones before it. */
+static void test_joining_another_class_leaves_the_first(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(NULL);
+	assert_int_equal(store_class_create(st, "ABC", "A", NOW_MS), STORE_OK);
+	assert_int_equal(store_class_create(st, "XYZ", "B", NOW_MS + 1), STORE_OK);
+	assert_int_equal(store_learner_add(st, "ABC", "c-a", "Ada", NOW_MS), STORE_OK);
+	assert_int_equal(store_learner_add(st, "ABC", "c-b", "Bea", NOW_MS + 1), STORE_OK);
+	struct store_event e = ev("c-a", "s1", STORE_RUN, NOW_MS + 2);
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	assert_int_equal(store_sync(st), STORE_OK);
+	assert_int_equal(store_learner_add(st, "XYZ", "c-a", "Ada", NOW_MS + 3), STORE_OK);
+	assert_int_equal(store_learner_add(st, "NOPE", "c-a", "Ada", NOW_MS + 4), STORE_ENOTFOUND);
+	assert_int_equal(store_learner_add(st, "ABC", "c-b", "Bea B.", NOW_MS + 5), STORE_OK);
+	char members[512] = "";
+	assert_int_equal(store_memberships(st, collect_member, members), 0);
+	assert_string_equal(members, "c-b:ABC:A:Bea B.;c-a:XYZ:B:Ada;");
+	store_close(st);
+	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM events"), 0);
+}
+
 /* The caps: names by code points and bytes, code, answers, UTF-8. */
 static void test_caps_and_utf8_refused(void **state)
 {
@@ -498,11 +523,21 @@ static void test_retention_deletes_old_data(void **state)
 }
 
 /* A missing directory, a missing file, an empty file and a version-0
- * database all become the current schema. */
+ * database all become the current schema; with must_exist (a backup) the
+ * first three are refused and nothing is made. */
 static void test_migration_from_empty_and_version_0(void **state)
 {
 	(void)state;
+	/* must_exist (a backup) refuses a missing or empty database, making nothing. */
+	const struct store_options existing = {.must_exist = true};
+	char err[512] = "";
+	assert_null(store_open(sub("data"), &existing, err, sizeof err));
+	assert_non_null(strstr(err, "no class records"));
+	assert_false(exists(sub("data")));
 	struct store *st = open_ok(NULL); /* dir/data did not exist */
+	store_close(st);
+	st = store_open(sub("data"), &existing, err, sizeof err); /* now it does */
+	assert_non_null(st);
 	store_close(st);
 	assert_int_equal(raw_int(dbpath, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(unlink(dbpath), 0);
@@ -511,6 +546,7 @@ static void test_migration_from_empty_and_version_0(void **state)
 
 	int fd = open(dbpath, O_CREAT | O_WRONLY, 0600); /* empty file */
 	close(fd);
+	assert_null(store_open(sub("data"), &existing, err, sizeof err));
 	st = open_ok(NULL);
 	assert_int_equal(store_class_create(st, "ABC", "Year 9", NOW_MS), STORE_OK);
 	store_close(st);
@@ -718,6 +754,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_events_read_back_in_class_view, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_summary_failures_and_memberships, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_joining_another_class_leaves_the_first, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_caps_and_utf8_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit_from_four_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retention_deletes_old_data, setup, teardown),

@@ -75,7 +75,7 @@ export function experimentStep(ctx, step, index) {
       (onBusy) => api.checkCode(ctx.lesson.id, step.id, editor.getCode(), { onBusy }),
       (answer) => {
         const series = answer.series || [];
-        frame.markDone({ series, message: answer.message });
+        frame.markDone({ series, message: answer.message }, { tellClass: false });
         const failed = answer.run && answer.run.status !== 'ok';
         const run = failed ? renderRun(answer.run, { editor, sources: ctx.sourcesBefore(index, editor.getCode()) }) : null;
         // Draw after the figure is in the page, so Chart.js can size it.

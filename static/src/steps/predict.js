@@ -85,7 +85,7 @@ export function predictStep(ctx, step, index) {
       (onBusy) => api.checkPrediction(ctx.lesson.id, step.id, answer, { onBusy }),
       (verdict) => {
         const keep = { correct: verdict.correct, message: verdict.message, expected: verdict.expected, explain: verdict.explain };
-        frame.markDone({ answer, verdict: keep });
+        frame.markDone({ answer, verdict: keep }, { tellClass: false });
         const run = verdict.run ? renderRun(verdict.run, { sources: ctx.sourcesBefore(index, step.code), expectRaises: step.raises, collapsed: true }) : null;
         return {
           element: h('div', {}, verdictBlock(verdict), run ? run.element : null),
