@@ -90,7 +90,7 @@ struct job {
 	long n;
 	store_done_fn done;
 	void *arg;
-	bool lazy;           /* nobody waits: may be held up to STORE_LAZY_MS */
+	bool lazy;           /* nobody waits: may be held up to st->lazy_ms */
 	struct timespec due; /* lazy: when it must be written (CLOCK_MONOTONIC) */
 	bool waited, finished;
 	enum store_status status;
