@@ -32,6 +32,7 @@ struct classes *classes_new(struct store *store, struct roster *roster, struct t
 	c->teacher = teacher;
 	c->rules = (struct step_rules)STEP_RULES_DEFAULT;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->members, NULL);
 	c->joins = (struct teach_throttle)TEACH_THROTTLE_INIT;
 	c->joins.max_fails = JOIN_MISSES_PER_MINUTE;
 	return c;
@@ -42,6 +43,7 @@ void classes_free(struct classes *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->members);
 	free(c);
 }
 
@@ -56,9 +58,11 @@ static void load_member(void *arg, const char *learner, const char *code, const 
 int classes_load_roster(struct classes *c)
 {
 	struct roster *fresh = roster_new();
+	pthread_mutex_lock(&c->members);
 	int rc = fresh ? store_memberships(c->store, load_member, fresh) : -1;
 	if (rc == 0)
 		roster_swap(c->roster, fresh);
+	pthread_mutex_unlock(&c->members);
 	roster_free(fresh);
 	return rc;
 }
@@ -259,7 +263,8 @@ void classes_record_run(struct classes *c, struct classes_ticket *t, json_t *res
 	                         .correct = -1,
 	                         .exception = exception_of(result),
 	                         .code = t->code,
-	                         .at_ms = classes_now_ms()};
+	                         .at_ms = classes_now_ms(),
+	                         .lazy = true};
 	enum store_status s = queue_event(c, &ev, run_written, c);
 	if (s == STORE_OK)
 		atomic_fetch_add(&c->queued, 1);
@@ -423,9 +428,11 @@ enum handler_result handle_class_join(struct api *api, const struct http_request
 		         display);
 		api_error(resp, 404, msg);
 	} else {
+		pthread_mutex_lock(&c->members);
 		enum store_status s = store_learner_add(c->store, code, learner, name, now);
 		if (s == STORE_OK && roster_set(c->roster, learner, code, cname, name) != 0)
 			s = STORE_ENOMEM;
+		pthread_mutex_unlock(&c->members);
 		if (s != STORE_OK)
 			classes_store_error(resp, s, "that class was deleted just now");
 		else
@@ -444,16 +451,25 @@ enum handler_result handle_membership(struct api *api, const struct http_request
 	(void)ex;
 	(void)param;
 	struct roster_entry m;
-	bool member = api->classes && roster_get(api->classes->roster, req->learner, &m);
-	if (member && strcmp(req->method, "DELETE") == 0) {
-		enum store_status s =
-		    store_learner_remove(api->classes->store, m.code, req->learner);
-		if (s != STORE_OK && s != STORE_ENOTFOUND) {
-			classes_store_error(resp, s, NULL);
-			return HANDLER_DONE;
+	struct classes *c = api->classes;
+	bool leave = strcmp(req->method, "DELETE") == 0;
+	if (c && leave)
+		pthread_mutex_lock(&c->members);
+	bool member = c && roster_get(c->roster, req->learner, &m);
+	enum store_status s = STORE_OK;
+	if (member && leave) {
+		s = store_learner_remove(c->store, m.code, req->learner);
+		if (s == STORE_OK || s == STORE_ENOTFOUND) {
+			roster_remove(c->roster, req->learner, m.code);
+			member = false;
+			s = STORE_OK;
 		}
-		roster_remove(api->classes->roster, req->learner, m.code);
-		member = false;
+	}
+	if (c && leave)
+		pthread_mutex_unlock(&c->members);
+	if (s != STORE_OK) {
+		classes_store_error(resp, s, NULL);
+		return HANDLER_DONE;
 	}
 	if (member)
 		api_json(resp, 200,

@@ -15,7 +15,11 @@ struct classes {
 	struct roster *roster;   /* borrowed */
 	struct teacher *teacher; /* borrowed */
 	struct step_rules rules;
-	pthread_mutex_t lock;        /* joins */
+	pthread_mutex_t lock; /* the join throttle */
+	/* Held across every change of who is in which class (join, leave,
+	 * class delete, roster reload): the store's change and the roster's
+	 * happen as one, so the two never disagree. */
+	pthread_mutex_t members;
 	struct teach_throttle joins; /* join attempts with an unknown code, per address */
 	atomic_ullong saved, queued, unsaved;
 	atomic_bool failing; /* the latest write failed: runs say not_saved */

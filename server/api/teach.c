@@ -306,9 +306,13 @@ enum handler_result handle_class(struct api *api, const struct http_request *req
 	char code[JOINCODE_LEN + 1];
 	if (!teacher_only(api, req, resp) || !classes_code_param(param, code, resp))
 		return HANDLER_DONE;
-	enum store_status s = store_class_delete(api->classes->store, code);
+	struct classes *c = api->classes;
+	pthread_mutex_lock(&c->members);
+	enum store_status s = store_class_delete(c->store, code);
+	if (s == STORE_OK)
+		roster_remove_class(c->roster, code);
+	pthread_mutex_unlock(&c->members);
 	if (s == STORE_OK) {
-		roster_remove_class(api->classes->roster, code);
 		api_json(resp, 200, json_pack("{s:s}", "deleted", code));
 	} else {
 		classes_store_error(resp, s, "there is no class with that code");

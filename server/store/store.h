@@ -48,6 +48,7 @@
 #define STORE_QUEUE_MAX_DEFAULT   4096       /* queued writes */
 #define STORE_QUEUE_BYTES_DEFAULT (32 << 20) /* bytes of queued events */
 #define STORE_BUSY_MS_DEFAULT     5000       /* waiting for another process's lock */
+#define STORE_LAZY_MS_DEFAULT     200        /* the longest a lazy event waits */
 
 enum store_status {
 	STORE_OK = 0,
@@ -82,12 +83,17 @@ struct store_event {
 	const char *check_message;
 	const char *code;
 	int64_t at_ms;
+	/* Nobody waits for it (a run's event, answered "queued"): the writer
+	 * may hold it up to store_options.lazy_ms to commit it with others. An eager write,
+	 * store_sync or shutdown takes it along at once. */
+	bool lazy;
 };
 
 struct store_options {
 	unsigned queue_max; /* 0: STORE_QUEUE_MAX_DEFAULT */
 	size_t queue_bytes; /* 0: STORE_QUEUE_BYTES_DEFAULT */
 	unsigned busy_ms;   /* 0: STORE_BUSY_MS_DEFAULT */
+	unsigned lazy_ms;   /* 0: STORE_LAZY_MS_DEFAULT (store_event.lazy) */
 	bool must_exist; /* refuse a data dir without records instead of making them (a backup) */
 };
 
@@ -174,7 +180,9 @@ json_t *store_class_list(struct store *st);
  *                   "code": "..." or null}}}}],
  *  "summary": {"<lesson>": {"<step>": {"wrong_answers": [{"text", "count",
  *                   "learners"}], "exceptions": [...], "failed_checks": [...]}}}}
- * "learner" is a number private to the class (never the cookie id);
+ * "learner" is the learner's row number in the store: stable while they
+ * stay, never the cookie id (numbers run across classes, so they show
+ * roughly how many joins the server has seen, nothing else);
  * attempts counts runs and checks; done is true once the step was marked
  * done or a check on it was judged right; failures counts checks judged
  * wrong; first_try is the earliest attempt (null for none); the lists hold

@@ -23,11 +23,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define STORE_FILE      "lessond.db"
 #define STORE_BATCH_MAX 512 /* writes in one transaction */
+/* How long the writer may hold a lazy event (store_event.lazy) to commit
+ * it with later ones is store_options.lazy_ms: runs arrive one at a time,
+ * and a commit (with its fsync) for each cost a learner 0.2-0.5 ms per run
+ * on two shared cores. */
 
 /* Migrations: migrations[v] takes a version-v database to version v + 1.
  * Version 0 is an empty database (a new or empty file). */
@@ -85,6 +90,8 @@ struct job {
 	long n;
 	store_done_fn done;
 	void *arg;
+	bool lazy;           /* nobody waits: may be held up to st->lazy_ms */
+	struct timespec due; /* lazy: when it must be written (CLOCK_MONOTONIC) */
 	bool waited, finished;
 	enum store_status status;
 	char data[];
@@ -134,6 +141,8 @@ struct store {
 	pthread_cond_t work, space, done;
 	struct job *head, *tail;
 	unsigned queued, queue_max;
+	unsigned eager;   /* queued jobs that are not lazy */
+	unsigned lazy_ms; /* store_options.lazy_ms */
 	size_t queued_bytes, queue_bytes;
 	bool closing, joined;
 	pthread_t writer;
@@ -232,8 +241,26 @@ static void enqueue(struct store *st, struct job *j)
 		st->head = j;
 	st->tail = j;
 	st->queued++;
+	st->eager += !j->lazy;
 	st->queued_bytes += j->bytes;
 	pthread_cond_signal(&st->work);
+}
+
+/* Under st->lock: true once the writer should take the queue: something
+ * eager is queued, the oldest lazy job is due, or the store closes. Waits
+ * on st->work (a CLOCK_MONOTONIC condition) until one of them. */
+static bool ripe(struct store *st)
+{
+	while (st->head && !st->eager && !st->closing) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		const struct timespec *due = &st->head->due;
+		if (now.tv_sec > due->tv_sec ||
+		    (now.tv_sec == due->tv_sec && now.tv_nsec >= due->tv_nsec))
+			return true;
+		pthread_cond_timedwait(&st->work, &st->lock, due);
+	}
+	return st->head != NULL;
 }
 
 /* Queues j, waiting for room, and waits until the writer finished it.
@@ -424,14 +451,16 @@ static void *writer_main(void *arg)
 	for (;;) {
 		while (!st->head && !st->closing)
 			pthread_cond_wait(&st->work, &st->lock);
-		if (!st->head)
+		if (!ripe(st))
 			break;
 		struct job *batch = st->head, *last = batch;
 		unsigned n = 1;
 		st->queued_bytes -= last->bytes;
+		st->eager -= !last->lazy;
 		while (last->next && n < STORE_BATCH_MAX) {
 			last = last->next;
 			st->queued_bytes -= last->bytes;
+			st->eager -= !last->lazy;
 			n++;
 		}
 		st->head = last->next;
@@ -637,11 +666,16 @@ struct store *store_open(const char *data_dir, const struct store_options *opts,
 		return NULL;
 	}
 	st->queue_max = o.queue_max ? o.queue_max : STORE_QUEUE_MAX_DEFAULT;
+	st->lazy_ms = o.lazy_ms ? o.lazy_ms : STORE_LAZY_MS_DEFAULT;
 	st->queue_bytes = o.queue_bytes ? o.queue_bytes : STORE_QUEUE_BYTES_DEFAULT;
 	unsigned busy_ms = o.busy_ms ? o.busy_ms : STORE_BUSY_MS_DEFAULT;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->read_lock, NULL);
-	pthread_cond_init(&st->work, NULL);
+	pthread_condattr_t mono;
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->work, &mono);
+	pthread_condattr_destroy(&mono);
 	pthread_cond_init(&st->space, NULL);
 	pthread_cond_init(&st->done, NULL);
 	st->closing = st->joined = true; /* no writer yet */
@@ -827,6 +861,14 @@ enum store_status store_record(struct store *st, const struct store_event *ev, s
 	j->t = ev->at_ms;
 	j->done = done;
 	j->arg = arg;
+	j->lazy = ev->lazy;
+	if (j->lazy) {
+		clock_gettime(CLOCK_MONOTONIC, &j->due);
+		j->due.tv_sec += st->lazy_ms / 1000;
+		j->due.tv_nsec += (long)(st->lazy_ms % 1000) * 1000000L;
+		j->due.tv_sec += j->due.tv_nsec / 1000000000L;
+		j->due.tv_nsec %= 1000000000L;
+	}
 	pthread_mutex_lock(&st->lock);
 	enum store_status status = STORE_OK;
 	if (st->closing)
@@ -1182,6 +1224,27 @@ json_t *store_class_view(struct store *st, const char *code, enum store_status *
 	return view;
 }
 
+/* fsyncs the directory holding path, so a rename into it is durable.
+ * Best effort: a failure leaves the file in place, only its name may not
+ * survive a power cut. */
+static void sync_parent(const char *path)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 enum store_status store_backup(struct store *st, const char *path, char *err, size_t errlen)
 {
 	if (!st || !path) {
@@ -1218,6 +1281,7 @@ enum store_status store_backup(struct store *st, const char *path, char *err, si
 		seterr(err, errlen, "backup to %s: %s", path, strerror(errno));
 		goto out;
 	}
+	sync_parent(path); /* the file's bytes were synced at its commit; now its name */
 	status = STORE_OK;
 out:
 	sqlite3_close(src);

@@ -389,6 +389,51 @@ static void test_joining_another_class_leaves_the_first(void **state)
 	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM events"), 0);
 }
 
+/* Lazy events (a run's) wait to be committed together: two recorded
+ * 100 ms apart are one transaction when lazy_ms is 2 s (a margin of 1.9 s),
+ * written without anyone asking; an eager event takes the lazy ones
+ * queued before it along at once, and so does store_sync. */
+static void test_lazy_events_commit_together(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(&(struct store_options){.lazy_ms = 2000});
+	struct counts c = {0};
+	struct store_stats before, after;
+	assert_int_equal(store_class_create(st, "ABC", "Year 9", NOW_MS), STORE_OK);
+	assert_int_equal(store_learner_add(st, "ABC", "cookie-ada", "Ada", NOW_MS), STORE_OK);
+	store_get_stats(st, &before);
+	for (int i = 0; i < 2; i++) {
+		struct store_event e = ev("cookie-ada", "s1", STORE_RUN, NOW_MS + i);
+		e.lazy = true;
+		assert_int_equal(store_record(st, &e, count_done, &c), STORE_OK);
+		if (i == 0)
+			usleep(100000);
+	}
+	for (int waited = 0; atomic_load(&c.ok) < 2 && waited < 20000; waited += 10)
+		usleep(10000);
+	assert_int_equal(atomic_load(&c.ok), 2);
+	store_get_stats(st, &after);
+	assert_int_equal(after.commits - before.commits, 1);
+
+	/* An eager write behind lazy ones: all go at once, in one commit. */
+	for (int i = 0; i < 3; i++) {
+		struct store_event e = ev("cookie-ada", "s1", STORE_RUN, NOW_MS + 20 + i);
+		e.lazy = true;
+		assert_int_equal(store_record(st, &e, count_done, &c), STORE_OK);
+	}
+	struct store_event e = ev("cookie-ada", "s1", STORE_DONE, NOW_MS + 30);
+	assert_int_equal(store_record(st, &e, count_done, &c), STORE_OK);
+	assert_int_equal(store_sync(st), STORE_OK);
+	assert_int_equal(atomic_load(&c.ok), 6);
+	e = ev("cookie-ada", "s1", STORE_RUN, NOW_MS + 40);
+	e.lazy = true;
+	assert_int_equal(store_record(st, &e, count_done, &c), STORE_OK);
+	assert_int_equal(store_sync(st), STORE_OK);
+	assert_int_equal(atomic_load(&c.ok), 7);
+	store_close(st);
+	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM events"), 7);
+}
+
 /* The caps: names by code points and bytes, code, answers, UTF-8. */
 static void test_caps_and_utf8_refused(void **state)
 {
@@ -756,6 +801,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_summary_failures_and_memberships, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_joining_another_class_leaves_the_first, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_lazy_events_commit_together, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_caps_and_utf8_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit_from_four_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retention_deletes_old_data, setup, teardown),
