@@ -3,13 +3,24 @@
 #   docker build -t lessond .
 #   docker run --init -p 8080:8080 lessond
 #
-# Three stages, all Debian 12 (bookworm):
-#   ui      builds the browser UI (static/dist, static/index.html) with
-#           `make ui`: Debian's own Node.js 18 and npm, esbuild from the npm
-#           registry, no source maps (they are not shipped).
-#   build   builds the server and runs the unit tests (cmocka).
-#   runtime the shared libraries, the Python 3.11 standard library, the
-#           binary, the page and the lessons; nothing else.
+# It serves CPython 3.11 (Debian 12's, which lessond links) and CPython 3.13
+# (Debian 13's, in a tree of its own: docs/ARCHITECTURE.md §9). Stages:
+#   ui       (bookworm) builds the browser UI (static/dist, static/index.html)
+#            with `make ui`: Debian's own Node.js 18 and npm, esbuild from
+#            the npm registry, no source maps (they are not shipped).
+#   py313    (trixie) python3.13, libpython3.13 and libseccomp2 from
+#            Debian 13, and their run-time part copied into /runtime by
+#            pythons/runtime.sh: the libraries, the loader, the standard
+#            library with its byte code; no executable, header or compiler.
+#   py313-dev (trixie) the same with the headers `make python313` installs
+#            in its tree: the 3.13 zygote's sysroot.
+#   build    (bookworm) builds the server and runs the unit tests (cmocka),
+#            then the 3.13 zygote with `make python313`'s recipe: this gcc
+#            with --sysroot=the trixie tree, every linked file checked.
+#   runtime  (bookworm) the shared libraries, the Python 3.11 standard
+#            library, the binary, the page and the lessons; the 3.13 tree
+#            and its zygote in /usr/local/lib/lessond/pythons/3.13
+#            (LESSOND_PYTHONS_DIR); nothing else.
 #
 # Packages come from Debian's archive (apt-get) and the npm registry (npm ci)
 # only. Tested with rootful podman by tests/docker/run.sh.
@@ -39,6 +50,26 @@ COPY static/ static/
 RUN make ui UI_FLAGS=--no-sourcemap && rm -rf static/src \
  && ! find static -name '*.map*' | grep .
 
+# ---- py313: Debian 13's Python 3.13, and the run-time tree of it ----------
+FROM debian:trixie-slim AS py313
+ARG DEBIAN_FRONTEND=noninteractive
+# python3.13 as `make python313`'s tree has it: installing it compiles the
+# standard library's byte code, which the zygote then imports as the tree's
+# own python3.13 does.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3.13 libpython3.13 libseccomp2 \
+ && rm -rf /var/lib/apt/lists/*
+COPY pythons/runtime.sh /usr/local/sbin/
+RUN runtime.sh / /runtime libpython3.13 libseccomp2
+
+# ---- py313-dev: the zygote's sysroot (make python313's packages) -----------
+FROM py313 AS py313-dev
+ARG DEBIAN_FRONTEND=noninteractive
+RUN rm -rf /runtime \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends libpython3.13-dev libc6-dev libseccomp-dev \
+ && rm -rf /var/lib/apt/lists/*
+
 # ---- build: the server and its unit tests ----------------------------------
 FROM debian:bookworm-slim AS build
 ARG DEBIAN_FRONTEND=noninteractive
@@ -57,6 +88,12 @@ COPY server/ server/
 COPY tests/unit/ tests/unit/
 RUN make -j"$(nproc)" build/lessond \
  && make unit
+# The 3.13 zygote, as `make python313` builds it (Makefile, PY313_ZYGOTE),
+# against the trixie tree copied to /tree; the tree's .lessond-tree mark is
+# what its objects depend on.
+COPY --from=py313-dev / /tree/
+RUN echo image > /tree/.lessond-tree \
+ && make -j"$(nproc)" build/pythons/3.13/zygote PY313_TREE=/tree
 
 # ---- runtime ----------------------------------------------------------------
 FROM debian:bookworm-slim AS runtime
@@ -75,6 +112,10 @@ RUN apt-get update \
 COPY --from=build /src/build/lessond /usr/local/bin/lessond
 COPY --from=ui /src/static/ /srv/lessond/static/
 COPY lessons/ /srv/lessond/lessons/
+# Python 3.13: Debian 13's run-time tree and the zygote built against it,
+# which lessond starts through that tree's own loader (pool/pythons.h).
+COPY --from=py313 /runtime /usr/local/lib/lessond/pythons/3.13/root
+COPY --from=build /src/build/pythons/3.13/zygote /usr/local/lib/lessond/pythons/3.13/zygote
 WORKDIR /srv/lessond
 
 # Listen on every address of the container; the limits a teacher tunes are
@@ -82,11 +123,14 @@ WORKDIR /srv/lessond
 # LESSOND_CLIENT_QUEUE, LESSOND_CPU_SECONDS, LESSOND_WALL_MS and
 # LESSOND_MEMORY_BYTES (see `lessond --help`). Strict sandbox mode is the
 # default: the server refuses to start without rlimits, Landlock and seccomp.
+# Every Python under LESSOND_PYTHONS_DIR is served beside 3.11; LESSOND_PYTHONS
+# (e.g. "3.11") chooses.
 ENV LESSOND_BIND=0.0.0.0 \
     LESSOND_PORT=8080 \
     LESSOND_STATIC_DIR=/srv/lessond/static \
     LESSOND_LESSONS_DIR=/srv/lessond/lessons \
-    LESSOND_DATA_DIR=/data
+    LESSOND_DATA_DIR=/data \
+    LESSOND_PYTHONS_DIR=/usr/local/lib/lessond/pythons
 # The class records (lessond.db) and the teacher token (teacher-token): the
 # one place the server writes. A volume, so they outlive the container; a
 # new volume starts as this empty directory, owned by the server's user.

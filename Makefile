@@ -60,8 +60,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Other CPythons beside the 3.11 lessond embeds (docs/ARCHITECTURE.md §9):
 # each in a Debian root file system of its own, build/pythons/<X.Y>/root,
 # outside $(BUILD) (sanitizer builds serve 3.11 alone). `make python313`
-# prepares Debian 13's 3.13 as root with debootstrap, or prints the exact
-# commands and fails; `make` and `make run` serve 3.11 alone without it.
+# prepares Debian 13's 3.13 as root with debootstrap (pythons/tree.sh
+# installs it when missing), or prints the exact commands and fails.
+# `make run` and `make test-deps` try it (python313-try): without it they
+# say so, `make run` serves 3.11 alone (the server says so too at
+# start-up) and the 3.13 tests are skipped.
 PYTHONS_DIR := build/pythons
 PY313 := $(PYTHONS_DIR)/3.13
 PY313_TREE := $(PY313)/root
@@ -69,7 +72,7 @@ PY313_SUITE := trixie
 # What the standalone interpreter (tests), the embedded one and the
 # zygote's build (headers, crt files, libc, libseccomp) need.
 PY313_PKGS := python3.13 libpython3.13 libpython3.13-dev libc6-dev libseccomp-dev
-.PHONY: python313
+.PHONY: python313 python313-try
 
 # The 3.13 zygote is built when its tree is prepared (make python313), in
 # plain builds only: a sanitizer's runtime would come from this machine.
@@ -174,8 +177,15 @@ ui-deps:
 # the 3.13 tests say why they are skipped (CI runs `make python313` itself).
 test-deps: ui-deps
 	$(call install_missing,$(DEB_TEST))
+	@$(MAKE) --no-print-directory python313-try
+
+# `make python313`, or when it cannot (not root, no archive), what that means;
+# never fails. Sanitizer builds serve 3.11 alone and skip it.
+python313-try:
+ifeq ($(SANITIZER),)
 	@$(MAKE) --no-print-directory python313 || \
-	  echo "make test-deps: Python 3.13 is not prepared (see above): its tests will be skipped" >&2
+	  echo "Python 3.13 is not prepared (what it needs is above): lessond serves Python 3.11 alone, and the 3.13 tests are skipped" >&2
+endif
 
 python313:
 	@pythons/tree.sh $(PY313_SUITE) $(PY313_TREE) $(PY313_PKGS)
@@ -214,7 +224,9 @@ $(PY313)/obj/%.o: %.c $(SERVER_HDR) $(PY313_TREE)/.lessond-tree
 	@mkdir -p $(@D)
 	$(CC) $(PY313_CFLAGS) -c -o $@ $<
 
+# Serves 3.13 beside 3.11 when python313-try could prepare it.
 run: deps
+	@$(MAKE) --no-print-directory python313-try
 	$(MAKE) all
 	$(BUILD)/lessond --port $${PORT:-8080} $(ARGS)
 

@@ -7,6 +7,10 @@ Usage: check.py URL MODE
           /api/health's sandbox layers; prints one `ok:` line per check
   served  what `make run` must serve: the course page and every script and
           style it names, a lesson, and a run of 1+1 (tests/stock/run.sh)
+  pythons VERSIONS
+          GET /api/pythons lists exactly VERSIONS ("3.11,3.13"), the newest
+          the default, and on each a run of 1+1 and one of sys.getsizeof
+          answer with that version's own figures and its "python"
   slow    one run that takes about a second (run.sh stops the server
           meanwhile); exits 0 when it still comes back with status ok
 """
@@ -17,6 +21,12 @@ import urllib.error
 import urllib.request
 
 REQUIRED = ("rlimits", "landlock", "seccomp")
+# sys.getsizeof of an object with two attributes in its __dict__, as each
+# Python's Debian build answers it (issue 13): 3.13's objects are smaller,
+# so a 3.11 answer under 3.13's name cannot pass.
+GETSIZEOF = ("import sys\nclass Point:\n    def __init__(self):\n"
+             "        self.x, self.y = 1, 2\nsys.getsizeof(Point())")
+SIZES = {"3.11": "56", "3.13": "48"}
 
 
 def request(url, body=None, timeout=15):
@@ -38,8 +48,11 @@ def get_json(url):
     return json.loads(body)
 
 
-def run(base, code, timeout=15):
-    status, _, body = request(base + "/api/run", {"code": code}, timeout)
+def run(base, code, timeout=15, python=None):
+    """The answer to POST /api/run of `code` (on `python`, else the default),
+    parsed and raw; fails unless it is HTTP 200."""
+    req = {"code": code} if python is None else {"code": code, "python": python}
+    status, _, body = request(base + "/api/run", req, timeout)
     assert status == 200, f"POST /api/run: HTTP {status}: {body[:200]!r}"
     return json.loads(body), body
 
@@ -107,6 +120,33 @@ def served(base):
     lesson_and_run(base)
 
 
+def pythons(base, versions):
+    """/api/pythons lists `versions` (a comma-separated list), oldest first,
+    the newest the default; each answers 1+1 and GETSIZEOF as itself."""
+    wanted = versions.split(",")
+    listed = get_json(base + "/api/pythons")
+    names = [p["version"] for p in listed]
+    assert names == wanted, f"GET /api/pythons lists {names}, expected {wanted}"
+    default = [p["version"] for p in listed if p["default"]]
+    assert default == wanted[-1:], f"the default is {default}, expected {wanted[-1]}"
+    ok("/api/pythons: " + ", ".join(f"{p['version']} ({p['full']})" for p in listed)
+       + f"; the default: {default[0]}")
+    for version in wanted:
+        assert version in SIZES, f"no expected getsizeof for Python {version}"
+        one, _ = run(base, "1+1", python=version)
+        assert one["status"] == "ok" and one["result"]["repr"] == "2", one
+        assert one["python"].startswith(version + "."), \
+            f"1+1 on {version} answered python {one['python']}"
+        size, _ = run(base, GETSIZEOF, python=version)
+        assert size["status"] == "ok", size
+        assert size["python"].startswith(version + "."), \
+            f"getsizeof on {version} answered python {size['python']}"
+        assert size["result"]["repr"] == SIZES[version], \
+            f"getsizeof on {version}: {size['result']['repr']}, expected {SIZES[version]}"
+        ok(f"python {version}: 1+1 -> 2, getsizeof(two-attribute object) -> "
+           f"{SIZES[version]}, answered by python {size['python']}")
+
+
 def slow(base):
     code = ("import time\nt = time.monotonic()\n"
             "while time.monotonic() - t < 1.2:\n    pass\n'finished'")
@@ -122,8 +162,11 @@ def main():
         if mode == "up":
             status, _, _ = request(base + "/api/health", timeout=2)
             return 0 if status == 200 else 1
-        {"checks": checks, "served": served, "slow": slow}[mode](base)
-    except (AssertionError, OSError, ValueError, KeyError, TypeError) as e:
+        if mode == "pythons":
+            pythons(base, sys.argv[3])
+        else:
+            {"checks": checks, "served": served, "slow": slow}[mode](base)
+    except (AssertionError, OSError, ValueError, KeyError, TypeError, IndexError) as e:
         print(f"   FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     return 0

@@ -3,18 +3,23 @@
 # the container as a classroom would use it (docs/ARCHITECTURE.md §8).
 #
 #   1. installs podman, runc, catatonit (--init), debootstrap when missing;
-#   2. makes the base image debian:bookworm-slim (the whole image is Debian 12 now)
-#      with debootstrap from the mirror this machine's apt already uses
-#      (read from /etc/apt/sources.list*), unless they are already imported;
+#   2. makes the base images debian:bookworm-slim (the server, Python 3.11)
+#      and debian:trixie-slim (Python 3.13's tree) with debootstrap from the
+#      mirror this machine's apt already uses (read from
+#      /etc/apt/sources.list*), unless they are already imported;
 #   3. builds the image (--pull=never; the build runs the unit tests);
 #   4. runs it with --init on a free loopback port and checks over HTTP:
 #      the course page, a lesson, a run, a contained hostile snippet,
-#      /api/health's sandbox layers, the image's HEALTHCHECK, a non-root server;
+#      /api/health's sandbox layers, both Pythons (/api/pythons lists 3.11
+#      and 3.13; 1+1 and sys.getsizeof on each answer with its own figures
+#      and version), the image's HEALTHCHECK, a non-root server; and every
+#      lesson step checked on both Pythons in the image (--check-lessons);
 #   5. `podman stop` (SIGTERM) during a run: the run finishes, the server
 #      exits 0 well under 10 s, its log shows the drain;
-#   6. the same checks with compose.yaml's hardening (read-only root, no
-#      capabilities, no-new-privileges) under a seccomp profile that denies
-#      namespaces as Docker's default does: strict mode must still start.
+#   6. the same checks, both Pythons too, with compose.yaml's hardening
+#      (read-only root, no capabilities, no-new-privileges, the /data
+#      volume) under a seccomp profile that denies namespaces as Docker's
+#      default does: strict mode must still start.
 # Containers are removed on exit, whatever happens. Run as root; takes about
 # two and a half minutes from scratch, seconds when the base images and the
 # build are cached.
@@ -33,10 +38,10 @@ ok() {
 	printf '   ok: %s\n' "$*"
 	PASSED=$((PASSED + 1))
 }
-# Runs check.py MODE and counts its `ok:` lines.
+# Runs check.py MODE [ARG] and counts its `ok:` lines.
 check() {
 	local rc=0 out=$WORK/check-$1.out
-	python3 tests/docker/check.py "$URL" "$1" >"$out" 2>&1 || rc=$?
+	python3 tests/docker/check.py "$URL" "$@" >"$out" 2>&1 || rc=$?
 	cat "$out"
 	PASSED=$((PASSED + $(grep -c '^   ok:' "$out" || true)))
 	return $rc
@@ -68,6 +73,7 @@ say "tools"
 podman_tools
 say "base images"
 base_image bookworm
+base_image trixie
 
 # ---- 3. build ---------------------------------------------------------------
 say "podman build (server, unit tests, UI)"
@@ -107,7 +113,8 @@ start() {
 		sleep 0.2
 	done
 	python3 tests/docker/check.py "$URL" up || fail "the server did not answer within 20 s"
-	podman logs "$name" 2>&1 | grep -E 'sandbox layer|listening' | sed 's/^/   log: /'
+	podman logs "$name" 2>&1 | grep -E 'sandbox layer|serving Python|left out|listening' |
+		sed 's/^/   log: /'
 }
 # stop NAME: SIGTERM; checks a clean exit well under 10 s.
 stop() {
@@ -125,6 +132,7 @@ stop() {
 say "the one command: podman run --init -p HOSTPORT:8080 $IMAGE"
 start "$NAME"
 check checks || fail "HTTP checks"
+check pythons 3.11,3.13 || fail "both Pythons"
 
 user=$(podman top "$NAME" user,comm | awk '$2 == "lessond" && u == "" {u = $1} END {print u}')
 if [ -z "$user" ] || [ "$user" = root ]; then
@@ -134,6 +142,14 @@ ok "lessond runs as user $user"
 
 podman healthcheck run "$NAME" >/dev/null 2>&1 || fail "the image's HEALTHCHECK failed"
 ok "HEALTHCHECK healthy"
+
+say "the course on every Python of the image: lessond --check-lessons"
+podman run --rm "$IMAGE" --check-lessons --log-level warn >"$WORK/lessons.out" 2>&1 ||
+	{ tail -n 30 "$WORK/lessons.out" >&2; fail "check-lessons in the image"; }
+grep -qx 'check-lessons: every step agrees on Python 3.11, 3.13' "$WORK/lessons.out" ||
+	{ tail -n 5 "$WORK/lessons.out" >&2; fail "check-lessons did not check both Pythons"; }
+ok "$(grep -E '^check-lessons: Python 3\.1[13]: [0-9]+ lessons' "$WORK/lessons.out" | paste -sd ';' |
+	sed 's/check-lessons: //g; s/;/; /g')"
 
 # ---- 5. SIGTERM drains ------------------------------------------------------
 say "podman stop (SIGTERM) while a run is in flight"
@@ -159,6 +175,7 @@ python3 tests/docker/docker_like_seccomp.py /usr/share/containers/seccomp.json "
 start "$NAME-hardened" --read-only --cap-drop ALL --security-opt no-new-privileges \
 	--security-opt seccomp="$WORK/docker-like.json"
 check checks || fail "HTTP checks (hardened, Docker-like seccomp)"
+check pythons 3.11,3.13 || fail "both Pythons (hardened, Docker-like seccomp)"
 stop "$NAME-hardened"
 
 say "the image works ($(($(date +%s) - T0)) s)"

@@ -4,10 +4,14 @@
 # the README asks of a new user on a stock Debian 12, and nothing more:
 #   1. apt-get install make (a minimal Debian has no make; the clone is
 #      already here, so no git);
-#   2. `make run`: it must install what it needs, build, and serve on port
-#      8080 a course page with its scripts and styles, the first lesson, and
-#      a run of 1+1 (status ok, result 2); SIGTERM to the server then stops
-#      it cleanly and make run exits 0;
+#   2. `make run`: it must install what it needs, prepare Python 3.13
+#      (Debian 13's, in build/pythons/3.13: debootstrap works in this
+#      container as root with podman's default capabilities), build, and
+#      serve on port 8080 a course page with its scripts and styles, the
+#      first lesson, a run of 1+1 (status ok, result 2), and both Pythons:
+#      /api/pythons lists 3.11 and 3.13, and 1+1 and sys.getsizeof answer
+#      on each as that version; SIGTERM to the server then stops it cleanly
+#      and make run exits 0;
 #   3. `make test`: every suite must pass.
 # Waits: make run must serve within STOCK_RUN_SECONDS (900); make test has
 # what is left of the container's time (tests/stock/run.sh).
@@ -67,6 +71,15 @@ ok "node $(node --version), npm $(npm --version), $(python3 --version)"
 
 step "what make run serves: GET /, its assets, /api/lessons/<first>, POST /api/run 1+1"
 python3 tests/docker/check.py "$URL" served || { run_log 40; fail "make run serves the wrong thing"; }
+
+step "both Pythons: make run prepared 3.13 and serves it beside 3.11"
+grep -q '^prepared build/pythons/3.13/root' "$RUN_LOG" ||
+	{ run_log 60; fail "make run did not prepare Python 3.13"; }
+ok "make run: $(grep '^prepared build/pythons/3.13/root' "$RUN_LOG")"
+grep -q 'INFO serving Python 3.11, 3.13 ' "$RUN_LOG" ||
+	{ run_log 60; fail "the server did not say it serves Python 3.11 and 3.13"; }
+ok "the server: $(grep -o 'serving Python 3.11, 3.13 .*' "$RUN_LOG")"
+python3 tests/docker/check.py "$URL" pythons 3.11,3.13 || { run_log 40; fail "make run does not serve both Pythons"; }
 # npm reached its registry with this machine's CA bundle as well (a proxy
 # may inspect TLS here); a stock machine has only Debian's own.
 dpkg-query -W -f='${Status}' ca-certificates 2>/dev/null | grep -q 'ok installed' ||

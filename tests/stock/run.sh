@@ -5,7 +5,10 @@
 # runs, apt downloads are not), clones the committed tree of this checkout
 # (no build/, node_modules/ or untracked files), and runs tests/stock/inside.sh
 # in a fresh container: `apt-get install make`, then `make run` must serve a
-# lesson and answer a run of 1+1, then `make test` must pass. Nothing of this
+# lesson, answer a run of 1+1 and serve both Pythons (it prepares Debian 13's
+# 3.13 with debootstrap, which needs nothing beyond what is granted below:
+# root, podman's default capabilities, CAP_MKNOD among them, and the
+# network), then `make test` must pass, 3.13's tests included. Nothing of this
 # machine's own toolchain (its newer Node.js, its installed packages, its
 # npm settings) reaches the container.
 #
