@@ -44,7 +44,7 @@ PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/pool/fairq.c server/pool/pythons.c \
 	server/api/request.c server/api/result.c server/http/static.c server/http/urlpath.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
-	server/lesson/pyexpr.c server/api/learner.c \
+	server/lesson/pyexpr.c server/lesson/pyversion.c server/api/learner.c \
 	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c
 # The class modules' pure half: join codes, CSV cells, a step's state, teacher auth,
 # the in-memory roster, the teacher's sessions.
@@ -273,7 +273,8 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iserver
 FUZZ_SRC_request := server/api/request.c server/common/utf8.c
 FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/lesson_lex.c \
-	server/lesson/lesson_model.c server/lesson/pyexpr.c server/common/buf.c
+	server/lesson/lesson_model.c server/lesson/pyexpr.c server/lesson/pyversion.c \
+	server/common/buf.c
 FUZZ_SRC_static := server/http/static.c server/http/urlpath.c server/common/errbody.c \
 	server/common/buf.c server/common/utf8.c
 FUZZ_LIBS_request = $(shell pkg-config --cflags --libs jansson 2>/dev/null)
