@@ -139,7 +139,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Browser tests: Debian's chromium driven by playwright-core; screenshots in build/e2e/.
 e2e: $(BUILD)/lessond ui
 	LESSOND_BIN=$(BUILD)/lessond E2E_OUT=$(BUILD)/e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/modules.test.mjs tests/e2e/ui.test.mjs \
-		tests/e2e/classes.test.mjs
+		tests/e2e/pythons.test.mjs tests/e2e/classes.test.mjs
 
 # Installs missing Debian packages (as root), or prints the exact command.
 # `make deps` is what `make run` needs; `make test-deps` adds the tests' own.
