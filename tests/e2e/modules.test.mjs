@@ -48,7 +48,7 @@ test('a __dict__ that came back is blamed on the class without __slots__', () =>
   assert.equal(objectNote({ type: 'Slim', slots: ['a'], has_dict: false }, []), null);
 });
 
-test('slot errors are explained from the run: undeclared, empty slot, weakref, lay-out, class variable', () => {
+test('slot errors are explained from the run: undeclared, empty slot, weakref, lay-out, class variable, class assignment, old pickle', () => {
   const object = { type: 'Point', slots: ['x', 'y'], has_dict: false };
   const [undeclared] = exceptionNotes({ type: 'AttributeError', message: "'Point' object has no attribute 'z'", name: 'z', object }, []);
   assert.match(undeclared, /`Point` declares `__slots__ = \('x', 'y'\)`, so its instances have room for `x` and `y` only/);
@@ -63,6 +63,10 @@ test('slot errors are explained from the run: undeclared, empty slot, weakref, l
   assert.match(layout, /^Lay-out conflict: two of the base classes each declare non-empty `__slots__`/);
   const [clash] = exceptionNotes({ type: 'ValueError', message: "'x' in __slots__ conflicts with class variable" }, []);
   assert.match(clash, /`x` is both in `__slots__` and assigned in the class body/);
+  const [layoutDiffers] = exceptionNotes({ type: 'TypeError', message: "__class__ assignment: 'Archived' object layout differs from 'Draft'" }, []);
+  assert.match(layoutDiffers, /`Archived` and `Draft` differ in the slots they hold/);
+  const [pickleOld] = exceptionNotes({ type: 'TypeError', message: 'a class that defines __slots__ without defining __getstate__ cannot be pickled' }, []);
+  assert.match(pickleOld, /^Pickle protocols 0 and 1 save an object through its `__dict__`/);
   assert.deepEqual(exceptionNotes({ type: 'NameError', message: "name 'q' is not defined" }, []), []);
 });
 
