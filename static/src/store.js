@@ -4,14 +4,17 @@
 //       steps: { [stepId]: { done, code, answer, verdict, hints,
 //                            solution, series, message } } } } }
 // When storage is unavailable (private mode, quota), progress lives in
-// memory for this visit only.
+// memory for this visit only. Steps that moved between lessons bring their
+// record along when it is read (moved.js).
+import { applyMoves } from './moved.js';
 
 const KEY = 'lessond.progress.v1';
 let memory = null;
 
 /**
- * The whole record: read from storage once, then kept in memory (the same
- * object each time; callers change it, then save).
+ * The whole record: read from storage once, with moved steps carried to
+ * where they are now (saved back when that changed anything), then kept
+ * in memory (the same object each time; callers change it, then save).
  */
 function load() {
   if (memory) return memory;
@@ -21,6 +24,7 @@ function load() {
   } catch {
     memory = { lessons: {} };
   }
+  if (applyMoves(memory)) save();
   return memory;
 }
 

@@ -1,10 +1,15 @@
 // modules.test.mjs: the page's pure modules under node, without a browser:
 // the explanations of slot errors, the number and time formats, and the
 // class parts that read data: a learner's step in the class view, names
-// and codes as typed, the dashboard's routes. (The browser scenarios are in
-// ui.test.mjs and classes.test.mjs.)
+// and codes as typed, the dashboard's routes; saved progress of steps that
+// moved between lessons. (The browser scenarios are in ui.test.mjs and
+// classes.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MOVES, applyMoves } from '../../static/src/moved.js';
 import { classesIn, dictSource, exceptionNotes, objectNote } from '../../static/src/explain.js';
 import { ago, bytes, bytesExact, millis } from '../../static/src/format.js';
 import { charCount, nameProblem } from '../../static/src/joinform.js';
@@ -125,4 +130,64 @@ test('the dashboard’s routes: the classes, a class, its projector view', () =>
   assert.deepEqual(teachRoute('#/class/CDFHJK/'), { page: 'class', code: 'CDFHJK' });
   assert.deepEqual(teachRoute('#/class/CDFHJK/present'), { page: 'present', code: 'CDFHJK' });
   assert.deepEqual(teachRoute('#/class/CDFHJK/other'), { page: 'classes' });
+});
+
+/** The course in lessons/: { [lesson id]: Set of its step ids }, read from the files' front matter and step fences. */
+function courseSteps() {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../../lessons');
+  const course = {};
+  for (const name of readdirSync(dir).filter((n) => /^\d+-.*\.md$/.test(n))) {
+    const text = readFileSync(join(dir, name), 'utf8');
+    const id = /^id: *(\S+)/m.exec(text)[1];
+    course[id] = new Set([...text.matchAll(/^```python (?:example|predict|goal|experiment)\b[^\n]*\bid=([\w-]+)/gm)].map((m) => m[1]));
+  }
+  return course;
+}
+
+test('saved progress of a moved step goes where the step lives now; a step that left takes its record along', () => {
+  const record = { lessons: {
+    'slots-at-scale': { visited: true, steps: { 'generated-slots': { done: true, answer: "('x', 'y')" }, speed: { done: true }, scale: { done: true } } },
+    'dataclass-slots': { visited: false, steps: { 'plain-dataclass': { done: true, answer: 'True' } } },
+  } };
+  const moves = [
+    { from: ['slots-at-scale', 'generated-slots'], to: ['dataclass-slots', 'generated-slots'] },
+    { from: ['slots-at-scale', 'speed'], to: null },
+    { from: ['slots-at-scale', 'plain-dataclass'], to: ['dataclass-slots', 'plain-dataclass'] },
+    { from: ['nowhere', 'step'], to: ['measuring-memory', 'step'] },
+  ];
+  assert.equal(applyMoves(record, moves), true);
+  assert.deepEqual(record.lessons['slots-at-scale'].steps, { scale: { done: true } });
+  assert.deepEqual(record.lessons['dataclass-slots'].steps['generated-slots'], { done: true, answer: "('x', 'y')" });
+  assert.deepEqual(record.lessons['dataclass-slots'].steps['plain-dataclass'], { done: true, answer: 'True' });
+  assert.equal(record.lessons['measuring-memory'], undefined);
+  assert.equal(applyMoves(record, moves), false, 'a second pass changes nothing');
+  const there = { lessons: { a: { steps: { s: { done: true } } }, b: { steps: { s: { answer: 'new' } } } } };
+  applyMoves(there, [{ from: ['a', 's'], to: ['b', 's'] }]);
+  assert.deepEqual(there.lessons, { a: { steps: {} }, b: { steps: { s: { answer: 'new' } } } }, 'a record made at the new place wins');
+});
+
+test('every moved step names a step the course has now, and the place it left has no such step', () => {
+  const course = courseSteps();
+  for (const { from, to } of MOVES) {
+    assert.ok(!(course[from[0]] && course[from[0]].has(from[1])), `${from.join('/')} is still in the course`);
+    if (to) assert.ok(course[to[0]] && course[to[0]].has(to[1]), `${to.join('/')} is not in the course`);
+  }
+});
+
+test('the store reads a moved step from where it lives now, and saves the moved record', async () => {
+  const saved = { lessons: { 'slots-at-scale': { visited: true, steps: { 'generated-slots': { done: true } } } } };
+  const written = [];
+  globalThis.localStorage = {
+    getItem: () => JSON.stringify(saved),
+    setItem: (key, value) => written.push([key, JSON.parse(value)]),
+  };
+  try {
+    const store = await import('../../static/src/store.js');
+    assert.deepEqual(store.step('dataclass-slots', 'generated-slots'), { done: true });
+    assert.deepEqual(store.step('slots-at-scale', 'generated-slots'), {});
+    assert.equal(written.length, 1);
+    assert.deepEqual(written[0][1].lessons['dataclass-slots'].steps, { 'generated-slots': { done: true } });
+  } finally {
+    delete globalThis.localStorage;
+  }
 });
