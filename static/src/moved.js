@@ -23,6 +23,17 @@ export const MOVES = [
   { from: ['when-not-to-use-slots', 'class-attribute-default'], to: null },
   { from: ['when-not-to-use-slots', 'document-share'], to: null },
   { from: ['when-not-to-use-slots', 'both-shares'], to: null },
+  { from: ['declaring-slots', 'no-dict'], to: null },
+  { from: ['declaring-slots', 'plain-base'], to: null },
+  { from: ['undeclared-attributes', 'unset-slot'], to: null },
+  { from: ['undeclared-attributes', 'fix-pixel'], to: null },
+  { from: ['slots-and-inheritance', 'point3d-no-dict'], to: null },
+  { from: ['slots-and-inheritance', 'named-dict'], to: null },
+  { from: ['slots-and-inheritance', 'base-without-slots'], to: null },
+  { from: ['weak-references', 'slotted-ref'], to: null },
+  { from: ['weak-references', 'texture-cache'], to: null },
+  { from: ['weak-references', 'still-no-dict'], to: null },
+  { from: ['dict-in-slots', 'plugin-node'], to: null },
 ];
 
 /**
