@@ -188,6 +188,12 @@ export function exceptionNotes(exc, sources) {
   if ((m = /nonempty __slots__ not supported for subtype of '([^']+)'/.exec(msg))) {
     return [`\`${m[1]}\` objects vary in size, so a subclass of \`${m[1]}\` may only declare empty slots: \`__slots__ = ()\`.`];
   }
+  if ((m = /__class__ assignment: '([^']+)' object layout differs from '([^']+)'/.exec(msg))) {
+    return [`An object can change its class only to one with the same memory layout. \`${m[1]}\` and \`${m[2]}\` differ in the slots they hold (or in having a \`__dict__\`), so an instance of one cannot become the other. Give both classes the same \`__slots__\`, or build a new object of the other class instead.`];
+  }
+  if (/a class that defines __slots__ without defining __getstate__ cannot be pickled/.test(msg)) {
+    return ['Pickle protocols 0 and 1 save an object through its `__dict__`, which a slotted object does not have. Use protocol 2 or newer (the default is newer), or give the class its own `__getstate__` and `__setstate__`.'];
+  }
   if (/__slots__ must be identifiers|__slots__ items must be strings/.test(msg)) {
     return ['`__slots__` must be a string or a sequence of strings, each a valid attribute name, such as `("x", "y")`.'];
   }

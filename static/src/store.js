@@ -6,14 +6,17 @@
 //                            solution, series, message } } } },
 //     prefs: { python: '3.11' } }
 // When storage is unavailable (private mode, quota), progress lives in
-// memory for this visit only.
+// memory for this visit only. Steps that moved between lessons bring their
+// record along when it is read (moved.js).
+import { applyMoves } from './moved.js';
 
 const KEY = 'lessond.progress.v1';
 let memory = null;
 
 /**
- * The whole record: read from storage once, then kept in memory (the same
- * object each time; callers change it, then save).
+ * The whole record: read from storage once, with moved steps carried to
+ * where they are now (saved back when that changed anything), then kept
+ * in memory (the same object each time; callers change it, then save).
  */
 function load() {
   if (memory) return memory;
@@ -23,6 +26,7 @@ function load() {
   } catch {
     memory = { lessons: {} };
   }
+  if (applyMoves(memory)) save();
   return memory;
 }
 

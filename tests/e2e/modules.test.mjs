@@ -2,10 +2,15 @@
 // the explanations of slot errors, the number and time formats, Python
 // version specs and the comparison of runs on two Pythons, and the class
 // parts that read data: a learner's step in the class view, names and
-// codes as typed, the dashboard's routes. (The browser scenarios are in
-// ui.test.mjs, pythons.test.mjs and classes.test.mjs.)
+// codes as typed, the dashboard's routes; saved progress of steps that
+// moved between lessons. (The browser scenarios are in ui.test.mjs,
+// pythons.test.mjs and classes.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MOVES, applyMoves } from '../../static/src/moved.js';
 import { classesIn, dictSource, exceptionNotes, objectNote } from '../../static/src/explain.js';
 import { compareRuns, differenceSummary } from '../../static/src/compare.js';
 import { defaultPython, specMatches, specWords } from '../../static/src/versions.js';
@@ -51,7 +56,7 @@ test('a __dict__ that came back is blamed on the class without __slots__', () =>
   assert.equal(objectNote({ type: 'Slim', slots: ['a'], has_dict: false }, []), null);
 });
 
-test('slot errors are explained from the run: undeclared, empty slot, weakref, lay-out, class variable', () => {
+test('slot errors are explained from the run: undeclared, empty slot, weakref, lay-out, class variable, class assignment, old pickle', () => {
   const object = { type: 'Point', slots: ['x', 'y'], has_dict: false };
   const [undeclared] = exceptionNotes({ type: 'AttributeError', message: "'Point' object has no attribute 'z'", name: 'z', object }, []);
   assert.match(undeclared, /`Point` declares `__slots__ = \('x', 'y'\)`, so its instances have room for `x` and `y` only/);
@@ -66,6 +71,10 @@ test('slot errors are explained from the run: undeclared, empty slot, weakref, l
   assert.match(layout, /^Lay-out conflict: two of the base classes each declare non-empty `__slots__`/);
   const [clash] = exceptionNotes({ type: 'ValueError', message: "'x' in __slots__ conflicts with class variable" }, []);
   assert.match(clash, /`x` is both in `__slots__` and assigned in the class body/);
+  const [layoutDiffers] = exceptionNotes({ type: 'TypeError', message: "__class__ assignment: 'Archived' object layout differs from 'Draft'" }, []);
+  assert.match(layoutDiffers, /`Archived` and `Draft` differ in the slots they hold/);
+  const [pickleOld] = exceptionNotes({ type: 'TypeError', message: 'a class that defines __slots__ without defining __getstate__ cannot be pickled' }, []);
+  assert.match(pickleOld, /^Pickle protocols 0 and 1 save an object through its `__dict__`/);
   assert.deepEqual(exceptionNotes({ type: 'NameError', message: "name 'q' is not defined" }, []), []);
 });
 
@@ -190,4 +199,64 @@ test('a field only one run has is kept for both, so the columns line up', () => 
   assert.equal(fields.some((f) => f.key === 'stdout'), false, 'nothing printed: no output field');
   const same = compareRuns([report(), report({ python: '3.13.5' })]);
   assert.deepEqual(same.differences, []);
+});
+
+/** The course in lessons/: { [lesson id]: Set of its step ids }, read from the files' front matter and step fences. */
+function courseSteps() {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../../lessons');
+  const course = {};
+  for (const name of readdirSync(dir).filter((n) => /^\d+-.*\.md$/.test(n))) {
+    const text = readFileSync(join(dir, name), 'utf8');
+    const id = /^id: *(\S+)/m.exec(text)[1];
+    course[id] = new Set([...text.matchAll(/^```python (?:example|predict|goal|experiment)\b[^\n]*\bid=([\w-]+)/gm)].map((m) => m[1]));
+  }
+  return course;
+}
+
+test('saved progress of a moved step goes where the step lives now; a step that left takes its record along', () => {
+  const record = { lessons: {
+    'slots-at-scale': { visited: true, steps: { 'generated-slots': { done: true, answer: "('x', 'y')" }, speed: { done: true }, scale: { done: true } } },
+    'dataclass-slots': { visited: false, steps: { 'plain-dataclass': { done: true, answer: 'True' } } },
+  } };
+  const moves = [
+    { from: ['slots-at-scale', 'generated-slots'], to: ['dataclass-slots', 'generated-slots'] },
+    { from: ['slots-at-scale', 'speed'], to: null },
+    { from: ['slots-at-scale', 'plain-dataclass'], to: ['dataclass-slots', 'plain-dataclass'] },
+    { from: ['nowhere', 'step'], to: ['measuring-memory', 'step'] },
+  ];
+  assert.equal(applyMoves(record, moves), true);
+  assert.deepEqual(record.lessons['slots-at-scale'].steps, { scale: { done: true } });
+  assert.deepEqual(record.lessons['dataclass-slots'].steps['generated-slots'], { done: true, answer: "('x', 'y')" });
+  assert.deepEqual(record.lessons['dataclass-slots'].steps['plain-dataclass'], { done: true, answer: 'True' });
+  assert.equal(record.lessons['measuring-memory'], undefined);
+  assert.equal(applyMoves(record, moves), false, 'a second pass changes nothing');
+  const there = { lessons: { a: { steps: { s: { done: true } } }, b: { steps: { s: { answer: 'new' } } } } };
+  applyMoves(there, [{ from: ['a', 's'], to: ['b', 's'] }]);
+  assert.deepEqual(there.lessons, { a: { steps: {} }, b: { steps: { s: { answer: 'new' } } } }, 'a record made at the new place wins');
+});
+
+test('every moved step names a step the course has now, and the place it left has no such step', () => {
+  const course = courseSteps();
+  for (const { from, to } of MOVES) {
+    assert.ok(!(course[from[0]] && course[from[0]].has(from[1])), `${from.join('/')} is still in the course`);
+    if (to) assert.ok(course[to[0]] && course[to[0]].has(to[1]), `${to.join('/')} is not in the course`);
+  }
+});
+
+test('the store reads a moved step from where it lives now, and saves the moved record', async () => {
+  const saved = { lessons: { 'slots-at-scale': { visited: true, steps: { 'generated-slots': { done: true } } } } };
+  const written = [];
+  globalThis.localStorage = {
+    getItem: () => JSON.stringify(saved),
+    setItem: (key, value) => written.push([key, JSON.parse(value)]),
+  };
+  try {
+    const store = await import('../../static/src/store.js');
+    assert.deepEqual(store.step('dataclass-slots', 'generated-slots'), { done: true });
+    assert.deepEqual(store.step('slots-at-scale', 'generated-slots'), {});
+    assert.equal(written.length, 1);
+    assert.deepEqual(written[0][1].lessons['dataclass-slots'].steps, { 'generated-slots': { done: true } });
+  } finally {
+    delete globalThis.localStorage;
+  }
 });
