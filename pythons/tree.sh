@@ -23,6 +23,15 @@ dir=$2
 shift 2
 packages=$(IFS=,; echo "$*")
 marker=$dir/.lessond-tree
+# DIR is replaced whole at the end: refuse one that is not an earlier tree
+# of ours (an empty or mistyped DIR must never cost a directory).
+case $dir in
+"" | / | /*/.. | .. | .) echo "pythons/tree.sh: refusing DIR '$dir'" >&2; exit 2 ;;
+esac
+if [ -e "$dir" ] && [ ! -f "$marker" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
+	echo "pythons/tree.sh: $dir exists and is not a tree this script made (no .lessond-tree): not replacing it" >&2
+	exit 2
+fi
 
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$packages" ]; then
 	exit 0
