@@ -44,7 +44,7 @@ PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/pool/fairq.c server/pool/pythons.c \
 	server/api/request.c server/api/result.c server/http/static.c server/http/urlpath.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
-	server/lesson/pyexpr.c server/api/learner.c \
+	server/lesson/pyexpr.c server/lesson/pyversion.c server/api/learner.c \
 	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c
 # The class modules' pure half: join codes, CSV cells, a step's state, teacher auth,
 # the in-memory roster, the teacher's sessions.
@@ -139,7 +139,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Browser tests: Debian's chromium driven by playwright-core; screenshots in build/e2e/.
 e2e: $(BUILD)/lessond ui
 	LESSOND_BIN=$(BUILD)/lessond E2E_OUT=$(BUILD)/e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/modules.test.mjs tests/e2e/ui.test.mjs \
-		tests/e2e/classes.test.mjs
+		tests/e2e/pythons.test.mjs tests/e2e/classes.test.mjs
 
 # Installs missing Debian packages (as root), or prints the exact command.
 # `make deps` is what `make run` needs; `make test-deps` adds the tests' own.
@@ -273,7 +273,8 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iserver
 FUZZ_SRC_request := server/api/request.c server/common/utf8.c
 FUZZ_SRC_lesson := server/lesson/lesson_parse.c server/lesson/lesson_lex.c \
-	server/lesson/lesson_model.c server/lesson/pyexpr.c server/common/buf.c
+	server/lesson/lesson_model.c server/lesson/pyexpr.c server/lesson/pyversion.c \
+	server/common/buf.c
 FUZZ_SRC_static := server/http/static.c server/http/urlpath.c server/common/errbody.c \
 	server/common/buf.c server/common/utf8.c
 FUZZ_LIBS_request = $(shell pkg-config --cflags --libs jansson 2>/dev/null)

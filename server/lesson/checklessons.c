@@ -5,10 +5,12 @@
  * check while their starters fail one; experiments measure every point,
  * each named when it does not. Every step (every point) is also reported
  * with what it used, and fails when it used more than half of a limit it
- * runs under (stepusage.h). */
+ * runs under (stepusage.h). Version-specific prose that offers
+ * alternatives must offer one for every Python checked. */
 #include "lesson/checklessons.h"
 
 #include "api/check.h"
+#include "lesson/pyversion.h"
 #include "lesson/stepusage.h"
 
 #include <stdio.h>
@@ -235,6 +237,46 @@ static int check_experiment(const struct python_pool *py, const struct lessons *
 	return bad;
 }
 
+/* Fails a group of two or more version blocks, which are alternatives,
+ * when none of them is for Python py: a learner on it would read none
+ * there. One block alone is an addition, shown on the Pythons it names and
+ * on no other (lessons/README.md). Returns 1 (reported) or 0. */
+static int check_versions(const struct python_pool *py, const struct lesson *l,
+                          const struct python_prose_list *v)
+{
+	for (size_t i = 0, j; i < v->len; i = j) {
+		bool matched = false;
+		char specs[256] = "";
+		for (j = i; j < v->len && v->items[j].group == v->items[i].group; j++) {
+			matched = matched || pyversion_spec_matches(v->items[j].spec, py->version);
+			size_t n = strlen(specs);
+			snprintf(specs + n, sizeof specs - n, "%spython=%s", j > i ? ", " : "",
+			         v->items[j].spec);
+		}
+		if (j - i >= 2 && !matched) {
+			fprintf(stderr,
+			        "Python %s: %s:%d: the version blocks here (%s) are alternatives, "
+			        "and none is for Python %s: add a python=%s block, or widen one "
+			        "with a plus (python=X.Y+ is X.Y and every later one)\n",
+			        py->version, l->file, v->items[i].line, specs, py->version,
+			        py->version);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* check_versions on every prose of lesson l: intro, steps, outro. */
+static int check_lesson_versions(const struct python_pool *py, const struct lesson *l)
+{
+	if (check_versions(py, l, &l->intro_versions))
+		return 1;
+	for (size_t i = 0; i < l->nsteps; i++)
+		if (check_versions(py, l, &l->steps[i].prose_versions))
+			return 1;
+	return check_versions(py, l, &l->outro_versions);
+}
+
 /* The heaviest steps by CPU time, experiments apart, heaviest first. */
 #define HEAVIEST 5
 struct heavy {
@@ -299,6 +341,8 @@ static int check_course(const struct python_pool *py, const struct lessons *cour
 	printf("check-lessons: Python %s\n", py->version);
 	for (size_t k = 0; k < lessons_count(course); k++) {
 		const struct lesson *l = lessons_at(course, k);
+		if (check_lesson_versions(py, l))
+			return 1;
 		for (size_t i = 0; i < l->nsteps; i++) {
 			struct step_usage u = step_usage_none();
 			if (check_step(py, course, cfg, l, i, &u))

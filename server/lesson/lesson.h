@@ -6,7 +6,8 @@
  * then Markdown prose with fenced code blocks whose info string names a
  * step kind ("python example id=make-user") or a part of the step before it
  * ("python check", "text hint", "python solution", "python variant",
- * "text output", "text explain"). */
+ * "text output", "text explain"). A ```text python=3.13 block in the prose
+ * is Markdown for some Pythons only (struct python_prose). */
 #ifndef LESSOND_LESSON_H
 #define LESSOND_LESSON_H
 
@@ -27,14 +28,34 @@ struct part_list {
 	size_t len, cap;
 };
 
+/* A ```text python=SPEC block in some prose: Markdown the page shows only
+ * when the learner's Python matches SPEC ("3.13", or "3.12+": that one and
+ * later). Consecutive blocks, blank lines apart, are one group of
+ * alternatives; no two blocks of a group match the same Python. The block
+ * stays in its prose text, fences and all, so that text reads as the author
+ * wrote it; start and end say where. */
+struct python_prose {
+	char *spec;        /* owned: "3.13" or "3.12+" */
+	char *markdown;    /* owned: the block's body */
+	size_t start, end; /* the block, fences included, in its prose text: [start, end) */
+	int group;         /* 1, 2, ... in order within its prose; a group's blocks share it */
+	int line;          /* the opening fence */
+};
+
+struct python_prose_list {
+	struct python_prose *items; /* in the order of the text */
+	size_t len, cap;
+};
+
 struct step {
 	enum step_kind kind;
-	char *id;     /* owned; unique within the lesson; letters, digits, '-', '_';
-	               * "<kind>-<n>" when not given (n: 1-based place in the lesson) */
-	char *code;   /* owned: the code, starter code (goal) or workload (experiment) */
-	char *prose;  /* owned: Markdown between the previous step and this one, parts
-	               * removed, no leading or trailing blank lines; "" for the first */
-	int line;     /* line of the opening fence */
+	char *id;    /* owned; unique within the lesson; letters, digits, '-', '_';
+	              * "<kind>-<n>" when not given (n: 1-based place in the lesson) */
+	char *code;  /* owned: the code, starter code (goal) or workload (experiment) */
+	char *prose; /* owned: Markdown between the previous step and this one, parts
+	              * removed, no leading or trailing blank lines; "" for the first */
+	struct python_prose_list prose_versions; /* the version blocks in prose */
+	int line;                                /* line of the opening fence */
 	char *raises; /* owned or NULL: exception an example or predict is declared to raise */
 	char *answer; /* owned or NULL: the author's answer to a predict step */
 	struct part_list answers; /* predict: answer@X.Y= answers for one Python each
@@ -60,6 +81,7 @@ struct lesson {
 	size_t nbuilds_on;
 	char *intro; /* owned: Markdown before the first step (all of it when no steps) */
 	char *outro; /* owned: Markdown after the last step ("" when no steps) */
+	struct python_prose_list intro_versions, outro_versions; /* their version blocks */
 	struct step *steps;
 	size_t nsteps;
 };
@@ -93,6 +115,14 @@ struct step *lesson_step_add(struct lesson *l, size_t *cap);
 /* Appends a copy of the len bytes of id to l->builds_on. Returns 0, or -1
  * when out of memory. */
 int lesson_builds_on_add(struct lesson *l, const char *id, size_t len);
+
+/* Appends a version block to l. Returns 0 having stolen spec and markdown,
+ * or -1 when out of memory: they stay the caller's. */
+int lesson_python_prose_add(struct python_prose_list *l, char *spec, char *markdown, size_t start,
+                            size_t end, int group, int line);
+
+/* Frees a list of version blocks and what they hold; leaves it empty. */
+void lesson_python_prose_free(struct python_prose_list *l);
 
 /* Appends a part to l. Returns 0 having stolen text and label (label may be
  * NULL), or -1 when out of memory: they stay the caller's. */

@@ -272,11 +272,13 @@ char *lex_fence_body(struct parser *ps, int open_line, char ch, size_t n, size_t
 	return NULL;
 }
 
-char *lex_prose_take(struct buf *b)
+int lex_prose_take(struct parser *ps, int at, char **text, struct python_prose_list *versions)
 {
-	char *s = buf_take(b, NULL);
-	if (!s)
-		return NULL;
+	char *s = buf_take(&ps->prose, NULL);
+	if (!s) {
+		lesson_python_prose_free(&ps->versions);
+		return lex_fail(ps, at, "out of memory");
+	}
 	size_t len = strlen(s), start = 0;
 	for (size_t i = 0; i < len;) {
 		size_t j = i;
@@ -298,11 +300,26 @@ char *lex_prose_take(struct buf *b)
 	} else {
 		s[0] = '\0';
 	}
-	return s;
+	/* A block is not blank, so it starts after what was dropped; its closing
+	 * fence's newline may have been the one trimmed and written back. */
+	size_t kept = strlen(s);
+	for (size_t i = 0; i < ps->versions.len; i++) {
+		struct python_prose *v = &ps->versions.items[i];
+		v->start -= start;
+		v->end = v->end - start < kept ? v->end - start : kept;
+	}
+	*text = s;
+	*versions = ps->versions;
+	memset(&ps->versions, 0, sizeof ps->versions);
+	ps->version_group = 0;
+	ps->version_open = false;
+	return 0;
 }
 
 int lex_prose_line(struct parser *ps, int at, const char *line, size_t len)
 {
+	for (size_t i = 0; i < len && ps->version_open; i++)
+		ps->version_open = isspace((unsigned char)line[i]);
 	if (buf_add(&ps->prose, line, len) || buf_add(&ps->prose, "\n", 1))
 		return lex_fail(ps, at, "out of memory");
 	return 0;
@@ -313,6 +330,7 @@ int lex_plain_block(struct parser *ps, int at, const char *open, size_t open_len
 {
 	ps->p = body_start;
 	ps->line = body_line;
+	ps->version_open = false;
 	if (lex_prose_line(ps, at, open, open_len))
 		return -1;
 	const char *line;

@@ -22,7 +22,11 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct lesson *lesson;
-	struct buf prose; /* Markdown since the last step */
+	struct buf prose;                  /* Markdown since the last step */
+	struct python_prose_list versions; /* version blocks in that prose */
+	int version_group;                 /* the last group number given in it */
+	bool version_open;                 /* the prose ends in a version block (blank lines after):
+	                                    * the next one joins its group */
 	size_t steps_cap;
 	bool order_seen, builds_on_seen;
 };
@@ -87,17 +91,21 @@ int lex_info_all_used(struct parser *ps, int line, struct info *in);
  * step or part with the same fence means this block was never closed. */
 char *lex_fence_body(struct parser *ps, int open_line, char ch, size_t n, size_t indent);
 
-/* Takes the buffer's Markdown without its leading and trailing blank lines:
- * a new string (caller frees): "" when there is no text, else text ending
- * in one newline; NULL when out of memory. The buffer is left empty. */
-char *lex_prose_take(struct buf *b);
+/* Takes the prose since the last step: its Markdown without leading and
+ * trailing blank lines into *text (a new string: "" when there is no text,
+ * else text ending in one newline) and its version blocks into *versions
+ * (offsets moved with the text); the parser's prose is left empty. Returns
+ * 0, or -1 when out of memory (reported at line `at`), taking nothing. */
+int lex_prose_take(struct parser *ps, int at, char **text, struct python_prose_list *versions);
 
-/* Appends one line and its newline to the prose. Returns 0, or -1 (out of
- * memory, reported at line `at`). */
+/* Appends one line and its newline to the prose; a line that is not blank
+ * ends a group of version blocks. Returns 0, or -1 (out of memory,
+ * reported at line `at`). */
 int lex_prose_line(struct parser *ps, int at, const char *line, size_t len);
 
-/* Copies a plain code block, fences and all, into the prose. The body was
- * already checked by lex_fence_body; this re-reads it from body_start
+/* Copies a code block, fences and all, into the prose; it ends a group of
+ * version blocks (lesson_parse.c reopens one for a version block). The body
+ * was already checked by lex_fence_body; this re-reads it from body_start
  * (body_line is its line number). Returns 0 or -1. */
 int lex_plain_block(struct parser *ps, int at, const char *open, size_t open_len, char ch, size_t n,
                     const char *body_start, int body_line);

@@ -36,18 +36,51 @@ int lesson_builds_on_add(struct lesson *l, const char *id, size_t len)
 	return 0;
 }
 
+/* Makes room for one more item of `size` bytes in the array *items that
+ * holds len of cap items (doubling, 4 at first). Returns 0, or -1 when out
+ * of memory, the array as it was. */
+static int room_for_one(void **items, size_t len, size_t *cap, size_t size)
+{
+	if (len < *cap)
+		return 0;
+	size_t n = *cap ? *cap * 2 : 4;
+	void *grown = realloc(*items, n * size);
+	if (!grown)
+		return -1;
+	*items = grown;
+	*cap = n;
+	return 0;
+}
+
 int lesson_part_add(struct part_list *l, char *text, char *label, int line)
 {
-	if (l->len == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct part *ni = realloc(l->items, cap * sizeof *ni);
-		if (!ni)
-			return -1;
-		l->items = ni;
-		l->cap = cap;
-	}
+	void *items = l->items;
+	if (room_for_one(&items, l->len, &l->cap, sizeof *l->items))
+		return -1;
+	l->items = items;
 	l->items[l->len++] = (struct part){text, label, line};
 	return 0;
+}
+
+int lesson_python_prose_add(struct python_prose_list *l, char *spec, char *markdown, size_t start,
+                            size_t end, int group, int line)
+{
+	void *items = l->items;
+	if (room_for_one(&items, l->len, &l->cap, sizeof *l->items))
+		return -1;
+	l->items = items;
+	l->items[l->len++] = (struct python_prose){spec, markdown, start, end, group, line};
+	return 0;
+}
+
+void lesson_python_prose_free(struct python_prose_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		free(l->items[i].spec);
+		free(l->items[i].markdown);
+	}
+	free(l->items);
+	memset(l, 0, sizeof *l);
 }
 
 /* Frees a list of parts and their texts. */
@@ -67,6 +100,7 @@ void lesson_free(struct lesson *l)
 		free(st->id);
 		free(st->code);
 		free(st->prose);
+		lesson_python_prose_free(&st->prose_versions);
 		free(st->raises);
 		free(st->answer);
 		free(st->output);
@@ -89,6 +123,8 @@ void lesson_free(struct lesson *l)
 	free(l->summary);
 	free(l->intro);
 	free(l->outro);
+	lesson_python_prose_free(&l->intro_versions);
+	lesson_python_prose_free(&l->outro_versions);
 	memset(l, 0, sizeof *l);
 }
 

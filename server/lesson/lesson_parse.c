@@ -2,12 +2,14 @@
  * lesson with the lexer (lesson_lex.h): front matter first, then each fenced
  * block as a step (example, predict, goal, experiment: what attributes each
  * takes, what it needs) or a part of the step before it (check, hint,
- * solution, variant, output, explain: which step kinds own which), then the
+ * solution, variant, output, explain: which step kinds own which) or a
+ * block of prose for some Pythons (```text python=3.13), then the
  * whole-lesson rules. Every error names the file and line. */
 #include "lesson/lesson.h"
 
 #include "lesson/lesson_lex.h"
 #include "lesson/pyexpr.h"
+#include "lesson/pyversion.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -91,14 +93,6 @@ bad:
 	                text, MAX_SIZE);
 }
 
-/* True for a Python version as lessons name one: "3.13". */
-static bool valid_python_version(const char *v)
-{
-	int major, minor, end = -1;
-	return v && isdigit((unsigned char)*v) && sscanf(v, "%d.%d%n", &major, &minor, &end) == 2 &&
-	       v[end] == '\0';
-}
-
 /* True when the info string has attribute `key`, taken or not. */
 static bool info_has(const struct info *in, const char *key)
 {
@@ -118,7 +112,7 @@ static int take_version_answers(struct parser *ps, int line, struct step *st, st
 		snprintf(key, sizeof key, "%s", in->attrs[k].key);
 		if (!in->attrs[k].value || strncmp(key, prefix, sizeof prefix - 1) != 0)
 			continue;
-		if (!valid_python_version(key + sizeof prefix - 1))
+		if (!pyversion_valid(key + sizeof prefix - 1))
 			return lex_fail(ps, line,
 			                "%s: name a Python version after '@', like answer@3.13=...",
 			                key);
@@ -153,13 +147,10 @@ static int add_step(struct parser *ps, int line, enum step_kind kind, struct inf
 	st->line = line;
 	st->code = code;
 	st->chain = true;
-	if (l->nsteps == 1) {
-		l->intro = lex_prose_take(&ps->prose);
-		st->prose = strdup("");
-	} else {
-		st->prose = lex_prose_take(&ps->prose);
-	}
-	if (!st->prose || !l->intro)
+	if (l->nsteps == 1 ? lex_prose_take(ps, line, &l->intro, &l->intro_versions)
+	                   : lex_prose_take(ps, line, &st->prose, &st->prose_versions))
+		return -1;
+	if (!st->prose && !(st->prose = strdup("")))
 		return lex_fail(ps, line, "out of memory");
 	st->id = lex_info_take(in, "id");
 	if (st->id && !valid_id(st->id, strlen(st->id)))
@@ -281,7 +272,7 @@ static int add_part(struct parser *ps, int line, struct info *in, char *text)
 		return lex_fail(ps, line,
 		                "variant needs name=\"...\" (the name shown on the plot)");
 	}
-	if (list == &st->outputs && !valid_python_version(label))
+	if (list == &st->outputs && !pyversion_valid(label))
 		rc = lex_fail(ps, line, "output python=%s: name a Python version, like python=3.13",
 		              label ? label : "");
 	else if (list == &st->outputs && step_output_for(st, label) != st->output)
@@ -299,6 +290,62 @@ static int add_part(struct parser *ps, int line, struct info *in, char *text)
 		return lex_fail(ps, line, "out of memory");
 	}
 	return lex_info_all_used(ps, line, in);
+}
+
+/* A ```text python=SPEC block (its fence's line is open, open_len bytes):
+ * Markdown for the Pythons SPEC names, kept in the prose, fences and all,
+ * and listed in ps->versions. It joins the group of the version block
+ * before it when only blank lines are between, and no two blocks of a
+ * group may match one Python. body is its text, read by lex_fence_body
+ * (stolen, whatever this returns); the block is copied again from
+ * body_start. Returns 0 or -1 (lex_fail). */
+static int add_version_prose(struct parser *ps, int line, struct info *in, char *body,
+                             const char *open, size_t open_len, char ch, size_t n,
+                             const char *body_start, int body_line)
+{
+	char *spec = lex_info_take(in, "python");
+	int rc = 0, group = ps->version_open ? ps->version_group : ps->version_group + 1;
+	if (strcmp(in->lang, "text") != 0)
+		rc = lex_fail(ps, line,
+		              "python=%s marks prose for some Pythons: open it with ```text "
+		              "python=%s",
+		              spec, spec);
+	else if (!pyversion_spec_valid(spec))
+		rc = lex_fail(ps, line,
+		              "python=%s: name a Python version like python=3.13 or python=3.12+",
+		              spec);
+	for (int k = 0; !rc && k < in->nattrs; k++)
+		if (in->attrs[k].value)
+			rc = lex_fail(ps, line,
+			              "unknown attribute '%s' on a python=%s block (it takes "
+			              "python= alone)",
+			              in->attrs[k].key, spec);
+	if (!rc && blank(body))
+		rc = lex_fail(ps, line, "the python=%s block is empty", spec);
+	for (size_t k = 0; !rc && k < ps->versions.len; k++) {
+		const struct python_prose *v = &ps->versions.items[k];
+		if (v->group == group && pyversion_specs_overlap(v->spec, spec))
+			rc =
+			    lex_fail(ps, line,
+			             "python=%s overlaps python=%s of line %d: version blocks in a "
+			             "row are alternatives, and one Python would see both (narrow "
+			             "one, or put a line of prose between them)",
+			             spec, v->spec, v->line);
+	}
+	size_t start = ps->prose.len;
+	if (!rc)
+		rc = lex_plain_block(ps, line, open, open_len, ch, n, body_start, body_line);
+	if (!rc &&
+	    lesson_python_prose_add(&ps->versions, spec, body, start, ps->prose.len, group, line))
+		rc = lex_fail(ps, line, "out of memory");
+	if (rc) {
+		free(spec);
+		free(body);
+		return -1;
+	}
+	ps->version_group = group;
+	ps->version_open = true;
+	return 0;
 }
 
 /* Parses the body after the front matter. */
@@ -321,6 +368,7 @@ static int parse_body(struct parser *ps)
 		if (lex_info_parse(ps, at, info, info_len, &in) < 0)
 			return -1;
 		bool is_step = lex_is_kind_word(in.word), is_part = lex_is_part_word(in.word);
+		bool is_version = !in.word[0] && info_has(&in, "python");
 		int rc = 0;
 		if (in.word[0] && !is_step && !is_part)
 			rc = lex_fail(ps, at,
@@ -332,7 +380,7 @@ static int parse_body(struct parser *ps)
 			rc = lex_fail(ps, at,
 			              "'%s' needs a language first: ```python %s or ```text %s",
 			              in.lang, in.lang, in.lang);
-		else if (!in.word[0] && in.nattrs)
+		else if (!in.word[0] && !is_version && in.nattrs)
 			rc = lex_fail(ps, at,
 			              "attribute '%s' on a plain code block: name the step first, "
 			              "e.g. ```python example %s=...",
@@ -355,7 +403,11 @@ static int parse_body(struct parser *ps)
 		if (is_step) {
 			rc = add_step(ps, at, kind, &in, body);
 		} else if (is_part) {
+			ps->version_open = false; /* a part between two version blocks parts them */
 			rc = add_part(ps, at, &in, body);
+		} else if (is_version) {
+			rc = add_version_prose(ps, at, &in, body, line, len, ch, n, body_start,
+			                       body_line);
 		} else {
 			free(body);
 			rc = lex_plain_block(ps, at, line, len, ch, n, body_start, body_line);
@@ -507,13 +559,13 @@ static int check_steps(struct parser *ps)
 			                "(```python variant name=\"...\")",
 			                st->id);
 	}
-	if (!l->intro)
-		l->intro = lex_prose_take(&ps->prose);
-	else
-		l->outro = lex_prose_take(&ps->prose);
-	if (!l->outro)
-		l->outro = strdup("");
-	return l->intro && l->outro ? 0 : lex_fail(ps, 1, "out of memory");
+	int at = ps->line - 1;
+	if (!l->intro ? lex_prose_take(ps, at, &l->intro, &l->intro_versions)
+	              : lex_prose_take(ps, at, &l->outro, &l->outro_versions))
+		return -1;
+	if (!l->outro && !(l->outro = strdup("")))
+		return lex_fail(ps, 1, "out of memory");
+	return 0;
 }
 
 int lesson_parse(const char *file, const char *text, size_t len, struct lesson *out, char *err,
@@ -545,6 +597,7 @@ int lesson_parse(const char *file, const char *text, size_t len, struct lesson *
 	if (!rc)
 		rc = check_steps(&ps);
 	buf_free(&ps.prose);
+	lesson_python_prose_free(&ps.versions);
 	if (rc)
 		lesson_free(out);
 	return rc;

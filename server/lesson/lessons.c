@@ -34,13 +34,42 @@ static void html_append(const MD_CHAR *text, MD_SIZE size, void *user)
 	buf_add(user, text, size);
 }
 
-/* Renders Markdown to HTML (new JSON string). Raw HTML in lessons is not
- * passed through: lessons render as text, safe under a strict CSP. */
-static json_t *render(const char *markdown)
+/* Appends the HTML of len bytes of Markdown to o. Raw HTML in lessons is
+ * not passed through: lessons render as text, safe under a strict CSP.
+ * Returns 0, or -1 when md4c or the buffer failed. */
+static int markdown_html(struct buf *o, const char *markdown, size_t len)
+{
+	unsigned flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML;
+	return md_html(markdown, (MD_SIZE)len, html_append, o, flags, 0) == 0 && !o->failed ? 0
+	                                                                                    : -1;
+}
+
+/* Renders some prose to HTML (a new JSON string, or NULL when out of
+ * memory): its Markdown, with each group of version blocks as one <div
+ * class="python-group"> holding a <div class="python-prose"
+ * data-python="SPEC"> per block (its Markdown rendered), which the page
+ * shows only when the learner's Python matches SPEC. A spec is digits, '.'
+ * and '+' (the parser's rule), safe in an attribute as it is. */
+static json_t *render(const char *markdown, const struct python_prose_list *versions)
 {
 	struct buf o = {0};
-	unsigned flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML;
-	if (md_html(markdown, (MD_SIZE)strlen(markdown), html_append, &o, flags, 0) != 0) {
+	size_t at = 0;
+	for (size_t i = 0; i < versions->len; i++) {
+		const struct python_prose *v = &versions->items[i];
+		bool first = i == 0 || versions->items[i - 1].group != v->group;
+		bool last = i + 1 == versions->len || versions->items[i + 1].group != v->group;
+		if ((v->start > at && markdown_html(&o, markdown + at, v->start - at)) ||
+		    (first && buf_addstr(&o, "<div class=\"python-group\">\n")) ||
+		    buf_printf(&o, "<div class=\"python-prose\" data-python=\"%s\">\n", v->spec) ||
+		    markdown_html(&o, v->markdown, strlen(v->markdown)) ||
+		    buf_addstr(&o, "</div>\n") || (last && buf_addstr(&o, "</div>\n"))) {
+			buf_free(&o);
+			return NULL;
+		}
+		at = v->end;
+	}
+	size_t len = strlen(markdown);
+	if (len > at && markdown_html(&o, markdown + at, len - at)) {
 		buf_free(&o);
 		return NULL;
 	}
@@ -112,7 +141,7 @@ static json_t *step_json(const struct step *st)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "id", st->id, "kind",
 	                      step_kind_name(st->kind), "code", st->code, "chain", st->chain);
-	if (!o || put(o, "html", render(st->prose)) ||
+	if (!o || put(o, "html", render(st->prose, &st->prose_versions)) ||
 	    (st->raises && put(o, "raises", json_string(st->raises))))
 		goto free_o;
 	if (st->kind == STEP_GOAL) {
@@ -150,8 +179,10 @@ static json_t *detail_json(const struct lesson *l)
 {
 	json_t *d = json_pack("{s:s, s:s, s:s, s:i}", "id", l->id, "title", l->title, "summary",
 	                      l->summary, "order", l->order);
-	if (!d || put(d, "builds_on", json_array()) || put(d, "html", render(l->intro)) ||
-	    put(d, "outro_html", render(l->outro)) || put(d, "steps", json_array()))
+	if (!d || put(d, "builds_on", json_array()) ||
+	    put(d, "html", render(l->intro, &l->intro_versions)) ||
+	    put(d, "outro_html", render(l->outro, &l->outro_versions)) ||
+	    put(d, "steps", json_array()))
 		goto free_d;
 	json_t *builds = json_object_get(d, "builds_on"), *steps = json_object_get(d, "steps");
 	for (size_t i = 0; i < l->nbuilds_on; i++)

@@ -135,24 +135,40 @@ export function lesson(id) {
   return request('GET', `/api/lessons/${encodeURIComponent(id)}`);
 }
 
-/** POST /api/run: runs code after the setup of lesson step (the run contract). */
+/**
+ * The body of a run or check: `fields`, and "python" when options.python
+ * names one (else the server's default runs it).
+ */
+function withPython(fields, options = {}) {
+  return options.python ? { ...fields, python: options.python } : fields;
+}
+
+/**
+ * POST /api/run: runs code after the setup of lesson step (the run
+ * contract). options: onBusy, and python ("3.13") to choose the Python.
+ */
 export function run(code, lessonId, stepId, options) {
-  return request('POST', '/api/run', { code, lesson: lessonId, step: stepId }, options);
+  return request('POST', '/api/run', withPython({ code, lesson: lessonId, step: stepId }, options), options);
 }
 
-/** POST /api/check for a prediction. */
+/** POST /api/check for a prediction (options as for run). */
 export function checkPrediction(lessonId, stepId, answer, options) {
-  return request('POST', '/api/check', { lesson: lessonId, step: stepId, answer }, options);
+  return request('POST', '/api/check', withPython({ lesson: lessonId, step: stepId, answer }, options), options);
 }
 
-/** POST /api/check for a goal, or an experiment (code: its workload). */
+/** POST /api/check for a goal, or an experiment (code: its workload; options as for run). */
 export function checkCode(lessonId, stepId, code, options) {
-  return request('POST', '/api/check', { lesson: lessonId, step: stepId, code }, options);
+  return request('POST', '/api/check', withPython({ lesson: lessonId, step: stepId, code }, options), options);
 }
 
 /** POST /api/solution: a goal's solution. */
 export function solution(lessonId, stepId) {
   return request('POST', '/api/solution', { lesson: lessonId, step: stepId }).then((d) => d.solution);
+}
+
+/** GET /api/pythons: the Pythons the server runs, oldest first: [{ version, full, default }]. */
+export function pythons() {
+  return request('GET', '/api/pythons');
 }
 
 /** GET /api/health: the Python version and sandbox layers. */

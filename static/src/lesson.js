@@ -1,8 +1,11 @@
 // lesson.js: a lesson page: its header and progress, the intro, every step
-// in order, the closing prose, and links to the lessons around it.
+// in order, the closing prose (its version-specific blocks for the chosen
+// Python: pythonprose.js), and links to the lessons around it.
 import { codeWords, h, prose } from './dom.js';
 import { announce } from './announce.js';
 import * as api from './api.js';
+import * as pythons from './pythons.js';
+import { applyPythonProse } from './pythonprose.js';
 import * as store from './store.js';
 import { exampleStep } from './steps/example.js';
 import { predictStep } from './steps/predict.js';
@@ -50,7 +53,7 @@ function neighbours(index, position) {
  * lesson declares but the UI does not know are shown as plain code.
  */
 export async function renderLesson(main, id) {
-  const [lesson, index] = await Promise.all([api.lesson(id), api.lessons().catch(() => [])]);
+  const [lesson, index] = await Promise.all([api.lesson(id), api.lessons().catch(() => []), pythons.ready()]);
   tidy(lesson);
   store.markVisited(lesson.id);
   const position = index.findIndex((l) => l.id === lesson.id);
@@ -100,5 +103,6 @@ export async function renderLesson(main, id) {
       neighbours(index, position),
     ),
   );
+  applyPythonProse(main);
   return lesson.title;
 }

@@ -1,22 +1,23 @@
 // main.js: the entry point: styles, the router (the path /teach is the
 // teacher's dashboard and /join/<code> the join page, both served as this
 // page; elsewhere the hash: #/ is the course, #/lesson/<id> a lesson),
-// focus on each new page's heading, the skip link, the Python version in
-// the footer, and the learner's class: the "not saved" notice and the
-// progress the page sends when they leave a step or the page.
+// focus on each new page's heading, the skip link, the Python choice in the
+// header (and its sentence in the footer), and the learner's class: the
+// "not saved" notice and the progress the page sends when they leave a
+// step or the page.
 import './styles/base.css';
 import './styles/lesson.css';
 import './styles/result.css';
 import './styles/classes.css';
 import './styles/teach.css';
 import { h } from './dom.js';
-import * as api from './api.js';
 import { renderCourse } from './course.js';
 import { renderLesson } from './lesson.js';
 import { joinCode, renderJoin } from './joinpage.js';
 import { releaseDetachedCharts } from './memchart.js';
 import * as membership from './membership.js';
 import * as progress from './progress.js';
+import { installPythonChoice } from './pythonchoice.js';
 import { installSaveNotice } from './savenotice.js';
 import { renderTeach } from './teach/dashboard.js';
 
@@ -80,17 +81,6 @@ async function render() {
   firstPage = false;
 }
 
-/** Writes the Python version in the footer, when the server says it. */
-async function footer() {
-  try {
-    const info = await api.health();
-    const el = document.getElementById('footer-python');
-    if (el && info.python) el.textContent = `Every snippet runs in a fresh, sandboxed CPython ${info.python} on the lesson server.`;
-  } catch {
-    /* the footer keeps its default words */
-  }
-}
-
 /** Makes the skip link move focus to main without touching the route. */
 function skipLink() {
   const link = document.querySelector('.skip-link');
@@ -107,4 +97,4 @@ progress.sendOnLeave();
 membership.ready(); // a lesson opened first still knows the class
 skipLink();
 render();
-footer();
+installPythonChoice();

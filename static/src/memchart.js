@@ -1,7 +1,11 @@
 // memchart.js: the experiment chart (Chart.js): the peak (as tracemalloc counts it) against
 // N, one line per variant, told apart by colour, dash and point shape;
-// colours from the page's CSS so dark mode applies. The same numbers go
-// in a table beside it (experimentTable).
+// colours from the page's CSS so dark mode applies. A series measured on
+// several Pythons (its points carry "python") has a line per variant per
+// Python, named "plain class · 3.11": a variant keeps its colour and point
+// shape on every Python, and the Pythons differ by dash and by filled or
+// hollow points (the newest solid and filled). The same numbers go in a
+// table beside it (experimentTable).
 import {
   Chart,
   Legend,
@@ -35,6 +39,29 @@ function cssVar(name) {
 /** Variant names in the order they first appear in the series. */
 export function variantsOf(series) {
   return [...new Set(series.map((p) => p.variant))];
+}
+
+/** The Pythons ("3.11", ...) a series' points name, in the order they first appear; [] when none. */
+export function pythonsOf(series) {
+  return [...new Set(series.map((p) => p.python).filter(Boolean))];
+}
+
+/**
+ * The lines of a series: one per variant, or, measured on several Pythons,
+ * one per variant per Python (variant first). Each is { key (its name in
+ * the legend and the table), variant, python (null for one Python), v (the
+ * variant's index), py (the Python's index) }.
+ */
+export function linesOf(series) {
+  const variants = variantsOf(series);
+  const pythons = pythonsOf(series);
+  if (pythons.length < 2) return variants.map((variant, v) => ({ key: variant, variant, python: null, v, py: 0 }));
+  return variants.flatMap((variant, v) => pythons.map((python, py) => ({ key: `${variant} · ${python}`, variant, python, v, py })));
+}
+
+/** The point of `line` at N = n, or undefined. */
+function pointOf(series, line, n) {
+  return series.find((p) => p.variant === line.variant && p.n === n && (!line.python || p.python === line.python));
 }
 
 /** Sizes N in increasing order. */
@@ -108,28 +135,34 @@ function options(t, logX, yAxis, sizes) {
   };
 }
 
-/** The datasets: one per variant; points that did not run are gaps. */
+/** The datasets: one per line (linesOf); points that did not run are gaps. */
 function datasets(series, t) {
-  // Later variants get bigger, hollow markers drawn first, so a line that
-  // lies exactly on another (same memory) still shows its points.
-  return variantsOf(series).map((variant, i) => ({
-    label: variant,
-    data: series
-      .filter((p) => p.variant === variant)
-      .sort((a, b) => a.n - b.n)
-      .map((p) => ({ x: p.n, y: p.status === 'ok' && p.peak_bytes != null ? p.peak_bytes : null })),
-    borderColor: t.lines[i % t.lines.length],
-    backgroundColor: t.lines[i % t.lines.length],
-    borderDash: DASHES[i % DASHES.length],
-    pointStyle: SHAPES[i % SHAPES.length],
-    pointRadius: 5 + 2.5 * i,
-    pointHoverRadius: 7 + 2.5 * i,
-    pointBackgroundColor: i === 0 ? t.lines[0] : 'transparent',
-    pointBorderWidth: i === 0 ? 1 : 2.5,
-    borderWidth: 2.5,
-    order: -i,
-    spanGaps: false,
-  }));
+  const lines = linesOf(series);
+  const newest = pythonsOf(series).length - 1;
+  // Later variants get bigger markers drawn first, so a line that lies
+  // exactly on another (same memory) still shows its points. With one
+  // Python later variants are hollow and dashed; with several, the older
+  // Pythons are.
+  return lines.map((line, i) => {
+    const colour = t.lines[line.v % t.lines.length];
+    const hollow = line.python ? line.py !== newest : line.v !== 0;
+    return {
+      label: line.key,
+      data: sizesOf(series).map((n) => pointOf(series, line, n)).filter(Boolean)
+        .map((p) => ({ x: p.n, y: p.status === 'ok' && p.peak_bytes != null ? p.peak_bytes : null })),
+      borderColor: colour,
+      backgroundColor: colour,
+      borderDash: line.python ? (hollow ? DASHES[1 + (line.py % (DASHES.length - 1))] : []) : DASHES[line.v % DASHES.length],
+      pointStyle: SHAPES[line.v % SHAPES.length],
+      pointRadius: 5 + 2.5 * line.v + (line.python && hollow ? 2 : 0),
+      pointHoverRadius: 7 + 2.5 * line.v + (line.python && hollow ? 2 : 0),
+      pointBackgroundColor: hollow ? 'transparent' : colour,
+      pointBorderWidth: hollow ? 2.5 : 1,
+      borderWidth: 2.5,
+      order: -i,
+      spanGaps: false,
+    };
+  });
 }
 
 /**
@@ -142,7 +175,7 @@ export function memoryChart(series, { caption, tableId }) {
   const logX = sizes.length > 1 && sizes[sizes.length - 1] / Math.max(sizes[0], 1) >= 50;
   const canvas = h('canvas', {
     role: 'img',
-    'aria-label': `Line chart of peak memory against N for ${variantsOf(series).join(', ')}. The table ${tableId ? 'below ' : ''}has the same numbers.`,
+    'aria-label': `Line chart of peak memory against N for ${linesOf(series).map((l) => l.key).join(', ')}. The table ${tableId ? 'below ' : ''}has the same numbers.`,
   });
   const element = h('figure', { class: 'chart' }, h('div', { class: 'chart-box' }, canvas), h('figcaption', {}, caption));
   const t = theme();
@@ -174,24 +207,28 @@ export function memoryChart(series, { caption, tableId }) {
 }
 
 /**
- * A sentence naming variants whose peaks were equal (within 1%) at every
- * N, whose lines therefore lie on top of each other; or null.
+ * A sentence naming lines (variants, or variants on a Python) whose peaks
+ * were equal (within 1%) at every N, which therefore lie on top of each
+ * other; or null.
  */
 export function overlapNote(series) {
-  const variants = variantsOf(series);
+  const lines = linesOf(series);
   const sizes = sizesOf(series);
-  const peak = (v, n) => (series.find((p) => p.variant === v && p.n === n && p.status === 'ok') || {}).peak_bytes;
+  const peak = (line, n) => {
+    const p = pointOf(series, line, n);
+    return p && p.status === 'ok' ? p.peak_bytes : undefined;
+  };
   const pairs = [];
-  variants.forEach((a, i) =>
-    variants.slice(i + 1).forEach((b) => {
+  lines.forEach((a, i) =>
+    lines.slice(i + 1).forEach((b) => {
       const same = sizes.every((n) => peak(a, n) != null && peak(b, n) != null && Math.abs(peak(a, n) - peak(b, n)) <= 0.01 * peak(a, n));
-      if (same) pairs.push(`“${a}” and “${b}”`);
+      if (same) pairs.push(`“${a.key}” and “${b.key}”`);
     }),
   );
   return pairs.length ? `${pairs.join('; ')} measured the same at every N (within 1%), so their lines lie on top of each other.` : null;
 }
 
-/** The text of one table cell: peak in human units, exact bytes, share of the first variant. */
+/** The text of one table cell: peak in human units, exact bytes, share of the base line's. */
 function cellParts(p, base, baseName) {
   if (!p) return '—';
   if (p.status !== 'ok' || p.peak_bytes == null) return `did not finish (${String(p.status).replace('_', ' ')})`;
@@ -204,24 +241,25 @@ function cellParts(p, base, baseName) {
 }
 
 /**
- * The numbers as a table: a row per N, a column per variant; each later
- * variant's cell also gives it as a percentage of the first variant.
+ * The numbers as a table: a row per N, a column per line (linesOf); each
+ * later variant's cell also gives it as a percentage of the first
+ * variant's on the same Python.
  */
 export function experimentTable(series, id) {
-  const variants = variantsOf(series);
+  const lines = linesOf(series);
   const sizes = sizesOf(series);
-  const cell = (variant, n) => series.find((p) => p.variant === variant && p.n === n);
+  const baseOf = (line) => lines.find((l) => l.v === 0 && l.python === line.python);
   return h(
     'div',
     { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': `${id}-caption` },
     h(
       'table',
       { class: 'numbers', id },
-      h('caption', { id: `${id}-caption` }, 'Peak memory (as tracemalloc counts it) by N and variant'),
+      h('caption', { id: `${id}-caption` }, `Peak memory (as tracemalloc counts it) by N and variant${lines.some((l) => l.python) ? ' on each Python' : ''}`),
       h(
         'thead',
         {},
-        h('tr', {}, h('th', { scope: 'col' }, 'N'), variants.map((v) => h('th', { scope: 'col' }, v))),
+        h('tr', {}, h('th', { scope: 'col' }, 'N'), lines.map((l) => h('th', { scope: 'col' }, l.key))),
       ),
       h(
         'tbody',
@@ -231,7 +269,7 @@ export function experimentTable(series, id) {
             'tr',
             {},
             h('th', { scope: 'row' }, grouped(n)),
-            variants.map((v) => h('td', {}, cellParts(cell(v, n), cell(variants[0], n), variants[0]))),
+            lines.map((l) => h('td', {}, cellParts(pointOf(series, l, n), pointOf(series, baseOf(l), n), baseOf(l).variant))),
           ),
         ),
       ),

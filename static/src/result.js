@@ -1,8 +1,8 @@
 // result.js: the result panel of a run (docs/ARCHITECTURE.md §4): the outcome in
 // plain words, the value of the last expression, stdout and stderr, the
 // exception with its line highlighted in the editor, the objects, and
-// tracemalloc's peak. Also the panel for a run that never happened
-// (server busy, unreachable).
+// tracemalloc's peak beside the Python that measured it. Also the panel
+// for a run that never happened (server busy, unreachable).
 import { h, inlineCode, richText } from './dom.js';
 import { bytesExact, millis } from './format.js';
 import { exceptionNotes, plainWords } from './explain.js';
@@ -98,6 +98,11 @@ function exceptionBlock(exc, sources) {
   );
 }
 
+/** "Python 3.13.5" as a tag: which Python produced a result (the answer's "python"); null without one. */
+export function pythonTag(python) {
+  return python ? h('span', { class: 'python-tag' }, `Python ${python}`) : null;
+}
+
 /** The memory line: tracemalloc's peak, or why it is absent. */
 function memoryLine(memory) {
   if (!memory) return null;
@@ -153,7 +158,7 @@ export function renderRun(run, { editor, sources = [], expectRaises, collapsed =
     run.truncated ? h('p', { class: 'truncated' }, 'The output was cut off at the size limit.') : null,
     objectCards(run.objects, sources),
     memoryLine(run.memory),
-    h('p', { class: 'run-meta' }, run.time ? `${millis(run.time.wall_ms)} wall time` : '', run.python ? ` · Python ${run.python}` : ''),
+    h('p', { class: 'run-meta' }, pythonTag(run.python), run.python && run.time ? ' · ' : '', run.time ? `${millis(run.time.wall_ms)} wall time` : ''),
   );
   let summary = head.text;
   if (collapsed) {

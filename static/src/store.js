@@ -1,8 +1,10 @@
-// store.js: the learner's progress and edited code, kept in localStorage
-// under one key so a reload (or a closed tab) loses nothing. Shape:
+// store.js: the learner's progress and edited code, and their preferences
+// (the Python they chose), kept in localStorage under one key so a reload
+// (or a closed tab) loses nothing. Shape:
 //   { lessons: { [lessonId]: { visited: true,
 //       steps: { [stepId]: { done, code, answer, verdict, hints,
-//                            solution, series, message } } } } }
+//                            solution, series, message } } } },
+//     prefs: { python: '3.11' } }
 // When storage is unavailable (private mode, quota), progress lives in
 // memory for this visit only. Steps that moved between lessons bring their
 // record along when it is read (moved.js).
@@ -96,8 +98,23 @@ export function resetLesson(lessonId) {
   save();
 }
 
-/** Forgets everything. */
+/** A preference (prefs[name]), or undefined when never set. */
+export function pref(name) {
+  const prefs = load().prefs;
+  return prefs && typeof prefs === 'object' ? prefs[name] : undefined;
+}
+
+/** Sets a preference and saves; undefined forgets it. */
+export function setPref(name, value) {
+  const all = load();
+  if (!all.prefs || typeof all.prefs !== 'object') all.prefs = {};
+  if (value === undefined) delete all.prefs[name];
+  else all.prefs[name] = value;
+  save();
+}
+
+/** Forgets all progress and edited code; preferences stay. */
 export function resetAll() {
-  memory = { lessons: {} };
+  memory = { lessons: {}, prefs: load().prefs };
   save();
 }

@@ -1,9 +1,10 @@
 // modules.test.mjs: the page's pure modules under node, without a browser:
-// the explanations of slot errors, the number and time formats, and the
-// class parts that read data: a learner's step in the class view, names
-// and codes as typed, the dashboard's routes; saved progress of steps that
-// moved between lessons. (The browser scenarios are in ui.test.mjs and
-// classes.test.mjs.)
+// the explanations of slot errors, the number and time formats, Python
+// version specs and the comparison of runs on two Pythons, and the class
+// parts that read data: a learner's step in the class view, names and
+// codes as typed, the dashboard's routes; saved progress of steps that
+// moved between lessons. (The browser scenarios are in ui.test.mjs,
+// pythons.test.mjs and classes.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOVES, applyMoves } from '../../static/src/moved.js';
 import { classesIn, dictSource, exceptionNotes, objectNote } from '../../static/src/explain.js';
+import { compareRuns, differenceSummary } from '../../static/src/compare.js';
+import { defaultPython, specMatches, specWords } from '../../static/src/versions.js';
 import { ago, bytes, bytesExact, millis } from '../../static/src/format.js';
 import { charCount, nameProblem } from '../../static/src/joinform.js';
 import { joinCode, shownCode } from '../../static/src/joinpage.js';
@@ -130,6 +133,72 @@ test('the dashboard’s routes: the classes, a class, its projector view', () =>
   assert.deepEqual(teachRoute('#/class/CDFHJK/'), { page: 'class', code: 'CDFHJK' });
   assert.deepEqual(teachRoute('#/class/CDFHJK/present'), { page: 'present', code: 'CDFHJK' });
   assert.deepEqual(teachRoute('#/class/CDFHJK/other'), { page: 'classes' });
+});
+
+test('version specs: "3.13" is that Python, "3.12+" that one and later; the default is the one the server marks', () => {
+  assert.equal(specMatches('3.13', '3.13'), true);
+  assert.equal(specMatches('3.13', '3.13.5'), true);
+  assert.equal(specMatches('3.13', '3.11.2'), false);
+  assert.equal(specMatches('3.13', '3.130'), false);
+  assert.equal(specMatches('3.12+', '3.13'), true);
+  assert.equal(specMatches('3.12+', '3.12'), true);
+  assert.equal(specMatches('3.12+', '4.0'), true);
+  assert.equal(specMatches('3.12+', '3.11'), false);
+  assert.equal(specMatches('3.x', '3.11'), false);
+  assert.equal(specMatches('3.12+', undefined), false);
+  assert.equal(specWords('3.13'), 'Python 3.13');
+  assert.equal(specWords('3.12+'), 'Python 3.12 and later');
+  const served = [{ version: '3.11', default: false }, { version: '3.13', default: true }];
+  assert.equal(defaultPython(served).version, '3.13');
+  assert.equal(defaultPython([{ version: '3.13' }, { version: '3.11' }]).version, '3.13');
+  assert.equal(defaultPython([]), null);
+});
+
+/** A run report as the server sends one (docs/ARCHITECTURE.md §4), with overrides. */
+function report(over = {}) {
+  return {
+    status: 'ok', result: null, stdout: '', stderr: '', exception: null, objects: [],
+    memory: { peak_bytes: 1000, current_bytes: 900 }, python: '3.11.2', ...over,
+  };
+}
+
+test('runs on two Pythons are compared field by field; equal fields are not differences', () => {
+  const p = (size) => ({ name: 'p', type: 'P', has_dict: true, slots: [], size, attrs: {} });
+  const s = { name: 's', type: 'S', has_dict: false, slots: ['x'], size: 40, attrs: {} };
+  const older = report({
+    status: 'error', stdout: '56\n', objects: [p(56), s],
+    exception: { type: 'AttributeError', message: "'S' object has no attribute 'z'" },
+  });
+  const newer = report({
+    status: 'error', stdout: '48\n', objects: [p(48), s], memory: { peak_bytes: 1200 }, python: '3.13.5',
+    exception: { type: 'AttributeError', message: "'S' object has no attribute 'z' and no __dict__ for setting new attributes" },
+  });
+  const { fields, differences } = compareRuns([older, newer]);
+  assert.deepEqual(fields.map((f) => f.key), ['outcome', 'stdout', 'exception', 'message', 'dict:p', 'size:p', 'dict:s', 'size:s', 'peak']);
+  assert.deepEqual(differences, ['output', 'message', 'p: size', 'peak']);
+  const byKey = Object.fromEntries(fields.map((f) => [f.key, f]));
+  assert.deepEqual(byKey['size:p'].values, ['56 bytes', '48 bytes']);
+  assert.deepEqual(byKey.outcome.values, ['raised AttributeError', 'raised AttributeError']);
+  assert.equal(byKey.outcome.differs, false);
+  assert.equal(byKey['dict:s'].differs, false);
+  assert.deepEqual(byKey.peak.values, ['1000 bytes', '1.2 KiB (1,200 bytes)']);
+  assert.equal(differenceSummary(differences), '4 differences: output, message, p: size, peak');
+  assert.equal(differenceSummary(['peak']), '1 difference: peak');
+  assert.equal(differenceSummary([]), 'No differences: every field is the same on both Pythons.');
+  assert.equal(differenceSummary([], 3), 'No differences: every field is the same on all 3 Pythons.');
+});
+
+test('a field only one run has is kept for both, so the columns line up', () => {
+  const ok = report({ result: { repr: '2', type: 'int' } });
+  const raised = report({ status: 'error', exception: { type: 'NameError', message: "name 'q' is not defined" } });
+  const { fields, differences } = compareRuns([ok, raised]);
+  const byKey = Object.fromEntries(fields.map((f) => [f.key, f]));
+  assert.deepEqual(byKey.value.values, ['2  (int)', '—']);
+  assert.deepEqual(byKey.exception.values, ['—', 'NameError']);
+  assert.deepEqual(differences, ['outcome', 'value', 'exception', 'message']);
+  assert.equal(fields.some((f) => f.key === 'stdout'), false, 'nothing printed: no output field');
+  const same = compareRuns([report(), report({ python: '3.13.5' })]);
+  assert.deepEqual(same.differences, []);
 });
 
 /** The course in lessons/: { [lesson id]: Set of its step ids }, read from the files' front matter and step fences. */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, serverAndBrowser, shot, sleep } from './harness.mjs';
-import { editorText, openLesson, seriousViolations, setCode, stepOf } from './pages.mjs';
+import { editorText, inkedPixels, openLesson, seriousViolations, setCode, stepOf } from './pages.mjs';
 
 const env = serverAndBrowser();
 
@@ -62,7 +62,7 @@ test('running an example shows its result, objects and memory; an error is expla
   await scenario({}, async (page) => {
     await openLesson(page, 'points');
     const step = stepOf(page, 'define');
-    await step.getByRole('button', { name: 'Run' }).click();
+    await step.getByRole('button', { name: 'Run', exact: true }).click();
     const report = step.locator('.run-report');
     await report.waitFor();
     assert.match(await report.locator('.run-headline').innerText(), /Ran without errors/);
@@ -102,7 +102,7 @@ test('running an example shows its result, objects and memory; an error is expla
     await shot(step, '04-example-error');
 
     await setCode(page, step, 'x = [1, 2]\nx * 2');
-    await step.getByRole('button', { name: 'Run' }).click();
+    await step.getByRole('button', { name: 'Run', exact: true }).click();
     await step.locator('.result-value').waitFor();
     assert.equal(await step.locator('.result-value pre').innerText(), '[1, 2, 1, 2]');
     assert.match(await step.locator('.result-type').innerText(), /list/);
@@ -185,16 +185,11 @@ test('an experiment draws a chart of peak memory against N, with the numbers as 
   await scenario({}, async (page) => {
     await openLesson(page, 'points');
     const step = stepOf(page, 'scale');
-    await step.getByRole('button', { name: 'Measure' }).click();
+    await step.getByRole('button', { name: 'Measure', exact: true }).click();
     const canvas = step.locator('figure.chart canvas');
     await canvas.waitFor();
     // The chart really drew: count the coloured pixels of the two lines.
-    const inked = await canvas.evaluate((c) => {
-      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 200 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 80) n++;
-      return n;
-    });
+    const inked = await inkedPixels(canvas);
     assert.ok(inked > 500, `the chart has drawn lines (${inked} coloured pixels)`);
     assert.deepEqual(await step.locator('table.numbers thead th').allInnerTexts(), ['N', 'plain', 'slots']);
     const rows = await step.locator('table.numbers tbody tr').allInnerTexts();
@@ -211,7 +206,7 @@ test('progress and edited code survive a reload, and a lesson can be reset', asy
     await openLesson(page, 'points');
     const step = stepOf(page, 'define');
     await setCode(page, step, 'origin = 42\norigin');
-    await step.getByRole('button', { name: 'Run' }).click();
+    await step.getByRole('button', { name: 'Run', exact: true }).click();
     await step.locator('.run-report').waitFor();
     await stepOf(page, 'has-dict').getByLabel('Your prediction').fill('False');
     await stepOf(page, 'has-dict').getByRole('button', { name: 'Check my prediction' }).click();
@@ -249,7 +244,7 @@ test('a snippet that runs too long shows that it is running, then explains the t
     await openLesson(page, 'points');
     const step = stepOf(page, 'define');
     await setCode(page, step, 'while True:\n    pass');
-    const run = step.getByRole('button', { name: 'Run' });
+    const run = step.getByRole('button', { name: 'Run', exact: true });
     await run.click();
     const busy = step.locator('.busy-line');
     await busy.waitFor({ state: 'visible', timeout: 1000 });
@@ -296,7 +291,7 @@ async function refusedRun(page, status, error, texts) {
   });
   await openLesson(page, 'points');
   const step = stepOf(page, 'define');
-  await step.getByRole('button', { name: 'Run' }).click();
+  await step.getByRole('button', { name: 'Run', exact: true }).click();
   const report = step.locator('.run-report[data-status="api-busy"]');
   await report.waitFor();
   assert.equal(calls, 3, `two retries after the first ${status}`);
@@ -329,13 +324,13 @@ test('errors about slots are explained from the run: weak references, a base wit
   await scenario({}, async (page) => {
     await openLesson(page, 'bases');
     const weak = stepOf(page, 'weakref');
-    await weak.getByRole('button', { name: 'Run' }).click();
+    await weak.getByRole('button', { name: 'Run', exact: true }).click();
     await weak.locator('.run-report').waitFor();
     assert.match(await weak.locator('.run-headline').innerText(), /Raised TypeError on line 2, as expected/);
     assert.match(await weak.locator('.explain.subject').innerText(), /Add '__weakref__' to __slots__/);
 
     const base = stepOf(page, 'base');
-    await base.getByRole('button', { name: 'Run' }).click();
+    await base.getByRole('button', { name: 'Run', exact: true }).click();
     await base.locator('.run-report').waitFor();
     const card = base.locator('.object-card[data-type="Child"]').first();
     assert.match(await card.locator('.fact-dict').innerText(), /yes/);
@@ -344,13 +339,13 @@ test('errors about slots are explained from the run: weak references, a base wit
 
     const slim = stepOf(page, 'slim');
     await setCode(page, slim, 'class A:\n    __slots__ = ("x",)\nclass B:\n    __slots__ = ("y",)\nclass C(A, B):\n    pass');
-    await slim.getByRole('button', { name: 'Run' }).click();
+    await slim.getByRole('button', { name: 'Run', exact: true }).click();
     await slim.locator('.run-report[data-status="error"]').waitFor();
     assert.match(await slim.locator('.explain.subject').innerText(), /Lay-out conflict: two of the base classes each declare non-empty __slots__/);
     assert.equal(await slim.locator('.cm-error-line').innerText(), 'class C(A, B):');
 
     await setCode(page, slim, 'class P:\n    __slots__ = ("x",)\n    x = 0');
-    await slim.getByRole('button', { name: 'Run' }).click();
+    await slim.getByRole('button', { name: 'Run', exact: true }).click();
     await slim.locator('.explain.subject', { hasText: 'class variable' }).waitFor();
     assert.match(await slim.locator('.explain.subject').innerText(), /x is both in __slots__ and assigned in the class body/);
     await shot(slim, '16-explained-clash');
@@ -398,7 +393,7 @@ test('accessibility: axe-core finds no serious or critical violation on the cour
 
       await openLesson(page, 'points');
       // Fill the page with what a learner sees: results, verdicts, a hint, a chart.
-      await stepOf(page, 'define').getByRole('button', { name: 'Run' }).click();
+      await stepOf(page, 'define').getByRole('button', { name: 'Run', exact: true }).click();
       await stepOf(page, 'define').locator('.run-report').waitFor();
       await stepOf(page, 'has-dict').getByLabel('Your prediction').fill('True');
       await stepOf(page, 'has-dict').getByRole('button', { name: 'Check my prediction' }).click();
@@ -406,7 +401,7 @@ test('accessibility: axe-core finds no serious or critical violation on the cour
       await stepOf(page, 'slot-it').getByRole('button', { name: 'Check', exact: true }).click();
       await stepOf(page, 'slot-it').locator('.verdict').waitFor();
       await stepOf(page, 'slot-it').getByRole('button', { name: /Show a hint/ }).click();
-      await stepOf(page, 'scale').getByRole('button', { name: 'Measure' }).click();
+      await stepOf(page, 'scale').getByRole('button', { name: 'Measure', exact: true }).click();
       await stepOf(page, 'scale').locator('canvas').waitFor();
       assert.deepEqual(await seriousViolations(page), [], `lesson page, ${colorScheme}`);
     });
@@ -422,9 +417,9 @@ test('dark mode follows the system, a 360 px phone shows the lesson without side
     assert.ok(r + g + b < 120, `dark background (${bg})`);
     await shot(page, '18-dark-course');
     await openLesson(page, 'points');
-    await stepOf(page, 'define').getByRole('button', { name: 'Run' }).click();
+    await stepOf(page, 'define').getByRole('button', { name: 'Run', exact: true }).click();
     await stepOf(page, 'define').locator('.run-report').waitFor();
-    await stepOf(page, 'scale').getByRole('button', { name: 'Measure' }).click();
+    await stepOf(page, 'scale').getByRole('button', { name: 'Measure', exact: true }).click();
     await stepOf(page, 'scale').locator('canvas').waitFor();
     await shot(page, '19-dark-lesson');
   });
@@ -433,12 +428,12 @@ test('dark mode follows the system, a 360 px phone shows the lesson without side
     await page.locator('.course-list').waitFor();
     await shot(page, '20-phone-course');
     await openLesson(page, 'points');
-    await stepOf(page, 'define').getByRole('button', { name: 'Run' }).click();
+    await stepOf(page, 'define').getByRole('button', { name: 'Run', exact: true }).click();
     await stepOf(page, 'define').locator('.run-report').waitFor();
     await stepOf(page, 'has-dict').getByLabel('Your prediction').fill('True');
     await stepOf(page, 'has-dict').getByRole('button', { name: 'Check my prediction' }).click();
     await stepOf(page, 'has-dict').locator('.verdict').waitFor();
-    await stepOf(page, 'scale').getByRole('button', { name: 'Measure' }).click();
+    await stepOf(page, 'scale').getByRole('button', { name: 'Measure', exact: true }).click();
     await stepOf(page, 'scale').locator('canvas').waitFor();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `no sideways scrolling (page is ${width} px wide)`);

@@ -10,12 +10,16 @@
  *     has a valid, unique id, non-blank code, the parts its kind allows and
  *     needs (goals: checks and a solution; experiments: two named variants
  *     and sizes 1..100000000), lines that grow; prose, intro and outro have no
- *     leading or trailing blank lines;
+ *     leading or trailing blank lines; their version blocks (```text
+ *     python=SPEC) have a valid spec and a non-blank body, sit in order
+ *     inside their prose text where a ``` fence opens, number their groups
+ *     1, 2, ... in order, and no two blocks of a group match one Python;
  *   - lesson_setup_for(i) is a prefix of lesson_setup_for(i + 1);
  *   - lesson_free leaves the lesson zeroed. */
 #include "lesson/lesson.h"
 
 #include "lesson/pyexpr.h"
+#include "lesson/pyversion.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -74,6 +78,29 @@ static void check_prose(const char *s)
 	CHECK(s[i] != '\n');
 }
 
+/* Checks the version blocks of a prose text as lesson.h promises them. */
+static void check_versions(const char *text, const struct python_prose_list *v)
+{
+	CHECK(v->len <= v->cap);
+	CHECK(v->len == 0 || v->items != NULL);
+	size_t len = strlen(text), at = 0;
+	for (size_t i = 0; i < v->len; i++) {
+		const struct python_prose *b = &v->items[i];
+		CHECK(pyversion_spec_valid(b->spec));
+		CHECK(b->markdown && !blank(b->markdown));
+		CHECK(b->start >= at && b->start < b->end && b->end <= len);
+		CHECK(strncmp(text + b->start + strspn(text + b->start, " "), "```", 3) == 0 ||
+		      strncmp(text + b->start + strspn(text + b->start, " "), "~~~", 3) == 0);
+		int prev = i ? v->items[i - 1].group : 0;
+		CHECK(i == 0 ? b->group == 1 : b->group == prev || b->group == prev + 1);
+		CHECK(b->line > 0);
+		for (size_t j = 0; j < i; j++)
+			CHECK(v->items[j].group != b->group ||
+			      !pyversion_specs_overlap(v->items[j].spec, b->spec));
+		at = b->end;
+	}
+}
+
 /* Checks a list of parts; `labelled` says whether each needs a non-empty label. */
 static void check_parts(const struct part_list *l, int step_line, bool labelled)
 {
@@ -98,6 +125,7 @@ static void check_step(const struct lesson *l, size_t index, int prev_line)
 		CHECK(strcmp(l->steps[j].id, st->id) != 0);
 	CHECK(st->code && !blank(st->code));
 	check_prose(st->prose);
+	check_versions(st->prose, &st->prose_versions);
 	CHECK(index > 0 || st->prose[0] == '\0');
 	CHECK(st->line > prev_line);
 	CHECK(!st->raises || st->kind == STEP_EXAMPLE || st->kind == STEP_PREDICT);
@@ -150,6 +178,8 @@ static void check_lesson(const struct lesson *l)
 		CHECK(valid_id(l->builds_on[i]));
 	check_prose(l->intro);
 	check_prose(l->outro);
+	check_versions(l->intro, &l->intro_versions);
+	check_versions(l->outro, &l->outro_versions);
 	CHECK(l->nsteps > 0 || l->outro[0] == '\0');
 	CHECK(l->nsteps == 0 || l->steps != NULL);
 	int prev_line = 0;

@@ -69,6 +69,25 @@ class LessonEndpoints(unittest.TestCase):
         self.assertEqual([v["name"] for v in exp["variants"]], ["plain", "slots"])
         self.assertEqual(exp["sizes"], [100, 1000])
 
+    def test_version_prose_is_rendered_for_the_page_to_choose(self):
+        # Each ```text python=SPEC block is its own Markdown, in a div the
+        # page shows only on a matching Python; blocks in a row are one group.
+        _, body = self.get("/api/lessons/points")
+        self.assertEqual(body["outro_html"], (
+            "<p>Outro prose.</p>\n"
+            '<div class="python-group">\n'
+            '<div class="python-prose" data-python="3.11">\n'
+            "<p>Outro for Python <strong>3.11</strong>.</p>\n</div>\n"
+            '<div class="python-prose" data-python="3.12+">\n'
+            "<p>Outro for Python 3.12 and later.</p>\n</div>\n"
+            "</div>\n"
+            "<p>More outro.</p>\n"
+            '<div class="python-group">\n'
+            '<div class="python-prose" data-python="3.13">\n'
+            "<p>An addition for 3.13 alone.</p>\n</div>\n"
+            "</div>\n"))
+        self.assertNotIn("```", json.dumps(body))  # no fence of the blocks is left
+
     def test_unknown_lesson_is_404_json(self):
         status, body = self.get("/api/lessons/nope")
         self.assertEqual(status, 404)
@@ -381,6 +400,24 @@ class CheckLessons(unittest.TestCase):
                                  "```python solution\nx = 3\n```\n")
         self.assertEqual(out.returncode, 1)
         self.assertIn("solution does not pass", out.stderr)
+
+    def test_version_alternatives_must_cover_every_python(self):
+        # Blocks in a row are alternatives: one for each Python checked.
+        path, out = self.check_text("```text python=3.12\nA.\n```\n\n"
+                                    "```text python=3.13+\nB.\n```\n\n"
+                                    "```python example id=e\nx = 1\n```\n")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("Python 3.11: %s:8: the version blocks here (python=3.12, "
+                      "python=3.13+) are alternatives, and none is for Python 3.11: add a "
+                      "python=3.11 block, or widen one with a plus" % path, out.stderr)
+        _, out = self.check_text("```text python=3.11\nA.\n```\n\n"
+                                 "```text python=3.12+\nB.\n```\n\n"
+                                 "```python example id=e\nx = 1\n```\n")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        # One block alone is an addition: the other Pythons read nothing there.
+        _, out = self.check_text("```python example id=e\nx = 1\n```\n\n"
+                                 "```text python=3.14\nSoon.\n```\n")
+        self.assertEqual(out.returncode, 0, out.stderr)
 
     def test_declared_exception_must_happen(self):
         _, out = self.check_text("```python predict id=p raises=KeyError\n{}.get('a')\n```\n")

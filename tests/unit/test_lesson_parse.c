@@ -5,6 +5,7 @@
  * buffers of exactly their size, with no NUL after the text, so reading past
  * the end shows up under ASan. */
 #include "lesson/lesson.h"
+#include "lesson/pyversion.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -844,6 +845,139 @@ static void test_per_python_expectations(void **state)
 	                  "cannot follow example");
 }
 
+/* Asserts that block i of v has spec, body, group and line, and that its
+ * [start, end) in text is the block as written, fences included. */
+static void assert_version_block(const char *text, const struct python_prose_list *v, size_t i,
+                                 const char *spec, const char *body, int group, int line)
+{
+	assert_true(i < v->len);
+	const struct python_prose *b = &v->items[i];
+	assert_string_equal(b->spec, spec);
+	assert_string_equal(b->markdown, body);
+	assert_int_equal(b->group, group);
+	assert_int_equal(b->line, line);
+	char want[256];
+	snprintf(want, sizeof want, "```text python=%s\n%s```\n", spec, body);
+	assert_true(b->end <= strlen(text) && b->start < b->end);
+	assert_int_equal(b->end - b->start, strlen(want));
+	assert_memory_equal(text + b->start, want, strlen(want));
+}
+
+/* ```text python=SPEC blocks stay in their prose, as written, and are
+ * listed with where they are; blocks in a row (blank lines apart) are one
+ * group, prose or a part between them starts another. */
+static void test_version_prose_blocks(void **state)
+{
+	(void)state;
+	struct lesson l;
+	assert_int_equal(parse_body("\n\nIntro.\n\n"
+	                            "```text python=3.11\nOld *words*.\n```\n"
+	                            "\n"
+	                            "```text python=3.12+\nNew words.\n```\n"
+	                            "Between.\n"
+	                            "```text python=3.13\nAlone.\n```\n"
+	                            "```python example id=e\nx = 1\n```\n"
+	                            "```text python=3.11\nA.\n```\n"
+	                            "```text output\n```\n"
+	                            "```text python=3.11\nB.\n```\n"
+	                            "```python example id=f\ny = 2\n```\n"
+	                            "End.\n"
+	                            "```text python=3.13\nLast.\n```\n\n\n",
+	                            &l),
+	                 0);
+	assert_string_equal(l.intro, "Intro.\n\n```text python=3.11\nOld *words*.\n```\n\n"
+	                             "```text python=3.12+\nNew words.\n```\nBetween.\n"
+	                             "```text python=3.13\nAlone.\n```\n");
+	assert_int_equal(l.intro_versions.len, 3);
+	assert_version_block(l.intro, &l.intro_versions, 0, "3.11", "Old *words*.\n", 1, 11);
+	assert_version_block(l.intro, &l.intro_versions, 1, "3.12+", "New words.\n", 1, 15);
+	assert_version_block(l.intro, &l.intro_versions, 2, "3.13", "Alone.\n", 2, 19);
+	/* A part between two blocks parts them: two groups, no overlap. */
+	assert_int_equal(l.steps[1].prose_versions.len, 2);
+	assert_version_block(l.steps[1].prose, &l.steps[1].prose_versions, 0, "3.11", "A.\n", 1,
+	                     25);
+	assert_version_block(l.steps[1].prose, &l.steps[1].prose_versions, 1, "3.11", "B.\n", 2,
+	                     30);
+	assert_int_equal(l.steps[0].prose_versions.len, 0);
+	/* The outro's trailing blank lines go; its block ends with the text. */
+	assert_string_equal(l.outro, "End.\n```text python=3.13\nLast.\n```\n");
+	assert_version_block(l.outro, &l.outro_versions, 0, "3.13", "Last.\n", 1, 37);
+	lesson_free(&l);
+	/* A lesson without steps: the blocks are the intro's. */
+	assert_int_equal(parse_body("```text python=3.13\nOnly.\n```\n", &l), 0);
+	assert_version_block(l.intro, &l.intro_versions, 0, "3.13", "Only.\n", 1, 7);
+	assert_int_equal(l.outro_versions.len, 0);
+	lesson_free(&l);
+}
+
+/* A version block names a version or a version and a plus, in a text
+ * block, alone, not empty; blocks in a row never match one Python twice. */
+static void test_version_prose_errors(void **state)
+{
+	(void)state;
+	assert_body_fails("```text python=3.x\nP.\n```\n", 7,
+	                  "python=3.x: name a Python version like python=3.13 or python=3.12+");
+	assert_body_fails("```text python=\nP.\n```\n", 7, "python=: name a Python version");
+	assert_body_fails("```text python=3.12++\nP.\n```\n", 7, "python=3.12++: name");
+	assert_body_fails("```text python=3\nP.\n```\n", 7, "python=3: name");
+	assert_body_fails("```text python=3.13 id=x\nP.\n```\n", 7,
+	                  "unknown attribute 'id' on a python=3.13 block");
+	assert_body_fails("```markdown python=3.13\nP.\n```\n", 7,
+	                  "open it with ```text python=3.13");
+	assert_body_fails("```text python=3.13\n  \n```\n", 7, "the python=3.13 block is empty");
+	assert_body_fails("```text python=3.13\nP.\n", 7, "unterminated");
+	assert_body_fails("```text python=3.12+\nA.\n```\n\n```text python=3.13\nB.\n```\n", 11,
+	                  "python=3.13 overlaps python=3.12+ of line 7");
+	assert_body_fails("```text python=3.13\nA.\n```\n```text python=3.11\nB.\n```\n"
+	                  "```text python=3.13\nC.\n```\n",
+	                  13, "python=3.13 overlaps python=3.13 of line 7");
+	assert_body_fails("```text python=3.11+\nA.\n```\n```text python=3.13+\nB.\n```\n", 10,
+	                  "overlaps");
+	/* The same spec after a line of prose is another group. */
+	struct lesson l;
+	assert_int_equal(
+	    parse_body("```text python=3.13\nA.\n```\nSo.\n```text python=3.13\nB.\n```\n", &l), 0);
+	assert_int_equal(l.intro_versions.items[1].group, 2);
+	lesson_free(&l);
+	/* python= on a step or a part is not a version block. */
+	assert_body_fails("```python example python=3.13\nx\n```\n", 7,
+	                  "unknown attribute 'python'");
+	assert_body_fails("```python predict\nx\n```\n```text explain python=3.13\ne\n```\n", 10,
+	                  "unknown attribute 'python' for 'explain'");
+}
+
+/* Specs: "3.13" is that Python, "3.12+" that one and later; overlap is
+ * some Python matching both. */
+static void test_version_specs(void **state)
+{
+	(void)state;
+	assert_true(pyversion_valid("3.13"));
+	assert_false(pyversion_valid("3.13+"));
+	assert_false(pyversion_valid("3"));
+	assert_false(pyversion_valid("3.1234"));
+	assert_false(pyversion_valid("0.1"));
+	assert_true(pyversion_spec_valid("3.12+"));
+	assert_false(pyversion_spec_valid("3.12-"));
+	assert_false(pyversion_spec_valid(NULL));
+	assert_true(pyversion_spec_matches("3.13", "3.13"));
+	assert_true(pyversion_spec_matches("3.13", "3.13.5"));
+	assert_false(pyversion_spec_matches("3.13", "3.11"));
+	assert_false(pyversion_spec_matches("3.13", "3.130"));
+	assert_true(pyversion_spec_matches("3.12+", "3.13"));
+	assert_true(pyversion_spec_matches("3.12+", "3.12"));
+	assert_true(pyversion_spec_matches("3.12+", "4.0"));
+	assert_false(pyversion_spec_matches("3.12+", "3.11.2"));
+	assert_false(pyversion_spec_matches("3.12+", "3.12x"));
+	assert_true(pyversion_specs_overlap("3.12+", "3.13"));
+	assert_true(pyversion_specs_overlap("3.13", "3.12+"));
+	assert_true(pyversion_specs_overlap("3.12+", "3.12"));
+	assert_false(pyversion_specs_overlap("3.12+", "3.11"));
+	assert_false(pyversion_specs_overlap("3.11", "3.12+"));
+	assert_true(pyversion_specs_overlap("3.11+", "3.14+"));
+	assert_true(pyversion_specs_overlap("3.13", "3.13"));
+	assert_false(pyversion_specs_overlap("3.11", "3.13"));
+}
+
 /* Parts attach to the step just before them, prose between is the next
  * step's; every part kind refuses the wrong step. */
 static void test_parts_attach_to_previous_step(void **state)
@@ -996,6 +1130,9 @@ int main(void)
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_parts_attach_to_previous_step),
 	    cmocka_unit_test(test_per_python_expectations),
+	    cmocka_unit_test(test_version_prose_blocks),
+	    cmocka_unit_test(test_version_prose_errors),
+	    cmocka_unit_test(test_version_specs),
 	    cmocka_unit_test(test_unterminated_plain_block),
 	    cmocka_unit_test(test_setup_for_joins),
 	    cmocka_unit_test(test_small_error_buffer),

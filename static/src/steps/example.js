@@ -1,9 +1,12 @@
-// steps/example.js: an example to read, edit and run.
+// steps/example.js: an example to read, edit and run, on the chosen Python
+// or, when the server serves more than one, on every one side by side.
 import { h } from '../dom.js';
 import { announce } from '../announce.js';
 import { createEditor } from '../editor.js';
 import { renderRun } from '../result.js';
+import { renderComparison } from '../compareview.js';
 import * as api from '../api.js';
+import * as pythons from '../pythons.js';
 import * as store from '../store.js';
 import { button, codeSaver, perform, runKeys, stepFrame } from './common.js';
 
@@ -13,6 +16,8 @@ export function exampleStep(ctx, step, index) {
   const frame = stepFrame(ctx, step, index, `Read it, change it if you like, and run it (${runKeys()}).`);
   const host = h('div', { class: 'editor-host' });
   const runButton = button('Run', () => run(), { kind: 'primary' });
+  const served = pythons.list();
+  const bothButton = served.length >= 2 ? button(served.length === 2 ? 'Run on both' : `Run on all ${served.length}`, () => runOnEvery()) : null;
   const restore = button('Restore original code', () => {
     editor.setCode(step.code);
     editor.clearError();
@@ -33,7 +38,7 @@ export function exampleStep(ctx, step, index) {
       frame,
       runButton,
       'Running…',
-      (onBusy) => api.run(editor.getCode(), ctx.lesson.id, step.id, { onBusy }),
+      (onBusy) => api.run(editor.getCode(), ctx.lesson.id, step.id, { onBusy, python: pythons.chosenVersion() }),
       (report) => {
         frame.markDone();
         return renderRun(report, { editor, sources: ctx.sourcesBefore(index, editor.getCode()), expectRaises: step.raises });
@@ -41,6 +46,22 @@ export function exampleStep(ctx, step, index) {
     );
   }
 
-  frame.body.append(host, h('div', { class: 'toolbar' }, runButton, restore));
+  /** Runs the editor's code on every Python served; shows the runs side by side. */
+  function runOnEvery() {
+    const code = editor.getCode();
+    const names = served.map((p) => p.version).join(' and ');
+    return perform(
+      frame,
+      bothButton,
+      `Running on Python ${names}…`,
+      (onBusy) => Promise.all(served.map((p) => api.run(code, ctx.lesson.id, step.id, { onBusy, python: p.version }))),
+      (reports) => {
+        frame.markDone();
+        return renderComparison(reports, served, { editor, sources: ctx.sourcesBefore(index, code), expectRaises: step.raises });
+      },
+    );
+  }
+
+  frame.body.append(host, h('div', { class: 'toolbar' }, runButton, bothButton, restore));
   return frame.section;
 }

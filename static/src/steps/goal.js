@@ -4,9 +4,10 @@
 import { h, richText } from '../dom.js';
 import { announce } from '../announce.js';
 import { createEditor } from '../editor.js';
-import { renderRun } from '../result.js';
+import { pythonTag, renderRun } from '../result.js';
 import { plural } from '../format.js';
 import * as api from '../api.js';
+import * as pythons from '../pythons.js';
 import * as store from '../store.js';
 import { button, codeSaver, perform, runKeys, stepFrame } from './common.js';
 
@@ -111,7 +112,7 @@ export function goalStep(ctx, step, index) {
       frame,
       checkButton,
       'Checking…',
-      (onBusy) => api.checkCode(ctx.lesson.id, step.id, editor.getCode(), { onBusy }),
+      (onBusy) => api.checkCode(ctx.lesson.id, step.id, editor.getCode(), { onBusy, python: pythons.chosenVersion() }),
       (verdict) => {
         if (verdict.correct) frame.markDone();
         const passed = (verdict.checks || []).filter((c) => c.passed).length;
@@ -122,7 +123,7 @@ export function goalStep(ctx, step, index) {
           h(
             'div',
             { class: `verdict ${verdict.correct ? 'verdict-right' : 'verdict-wrong'}` },
-            h('p', { class: 'verdict-headline' }, h('span', { class: 'run-icon', 'aria-hidden': 'true' }), verdict.correct ? 'Goal reached!' : 'Not yet.'),
+            h('p', { class: 'verdict-headline' }, h('span', { class: 'run-icon', 'aria-hidden': 'true' }), verdict.correct ? 'Goal reached!' : 'Not yet.', pythonTag(verdict.python)),
             verdict.checks && verdict.checks.length ? checksList(verdict.checks) : h('p', {}, verdict.message || ''),
             !verdict.correct && shownHints < hints.length ? h('p', { class: 'nudge' }, 'Stuck? Show a hint below.') : null,
           ),

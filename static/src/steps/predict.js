@@ -3,8 +3,9 @@
 // and judges, and the real result is shown beside the answer.
 import { h, richText } from '../dom.js';
 import { createEditor } from '../editor.js';
-import { renderRun } from '../result.js';
+import { pythonTag, renderRun } from '../result.js';
 import * as api from '../api.js';
+import * as pythons from '../pythons.js';
 import * as store from '../store.js';
 import { button, perform, stepFrame } from './common.js';
 
@@ -27,7 +28,7 @@ function verdictBlock(verdict) {
   return h(
     'div',
     { class: `verdict ${verdict.correct ? 'verdict-right' : 'verdict-wrong'}` },
-    h('p', { class: 'verdict-headline' }, h('span', { class: 'run-icon', 'aria-hidden': 'true' }), verdict.correct ? 'Right!' : 'Not quite.'),
+    h('p', { class: 'verdict-headline' }, h('span', { class: 'run-icon', 'aria-hidden': 'true' }), verdict.correct ? 'Right!' : 'Not quite.', pythonTag(verdict.python)),
     verdict.message ? h('p', { class: 'verdict-message' }, withoutVerdictWord(verdict.message)) : expectedText(verdict.expected),
     verdict.explain ? h('div', { class: 'explain' }, richText(verdict.explain)) : null,
   );
@@ -82,14 +83,14 @@ export function predictStep(ctx, step, index) {
       frame,
       submit,
       'Checking…',
-      (onBusy) => api.checkPrediction(ctx.lesson.id, step.id, answer, { onBusy }),
+      (onBusy) => api.checkPrediction(ctx.lesson.id, step.id, answer, { onBusy, python: pythons.chosenVersion() }),
       (verdict) => {
-        const keep = { correct: verdict.correct, message: verdict.message, expected: verdict.expected, explain: verdict.explain };
+        const keep = { correct: verdict.correct, message: verdict.message, expected: verdict.expected, explain: verdict.explain, python: verdict.python };
         frame.markDone({ answer, verdict: keep }, { tellClass: false });
         const run = verdict.run ? renderRun(verdict.run, { sources: ctx.sourcesBefore(index, step.code), expectRaises: step.raises, collapsed: true }) : null;
         return {
           element: h('div', {}, verdictBlock(verdict), run ? run.element : null),
-          summary: `${verdict.correct ? 'Right!' : 'Not quite.'} ${verdict.message || ''}`,
+          summary: `${verdict.correct ? 'Right!' : 'Not quite.'} ${verdict.message || ''}${verdict.python ? ` (Python ${verdict.python})` : ''}`,
         };
       },
     );
