@@ -313,10 +313,10 @@ enum handler_result handle_class(struct api *api, const struct http_request *req
 			if (teacher_only(api, req, resp))
 				api_error(
 				    resp, 400,
-				    "code= takes one value, all (every step's latest code in the "
-				    "view); without it the view says has_code and code_at, and "
-				    "GET /api/classes/{code}/code?learner=N&lesson=ID&step=ID "
-				    "gives one learner's code");
+				    "?code=all, once, is what code= takes: the view with every "
+				    "step's latest code; without it each step says has_code and "
+				    "code_at, and GET /api/classes/{code}/code" CODE_QUERY
+				    " gives one learner's code");
 			return HANDLER_DONE;
 		}
 		json_t *view = class_view(api, req, resp, param, q == QUERY_ONE);
