@@ -100,11 +100,11 @@ export function codeView({ course, classCode }) {
     showCode();
   }
 
-  /** Fetches the code again when the poll says it changed (or the last fetch failed). */
+  /** Fetches the code when the poll says there is code newer than what is shown (a failed fetch left none: tried again). */
   function followCode(record) {
     want = record && record.has_code ? record.code_at : null;
     if (want === null || loading !== null) return;
-    if (failure || !loaded || loaded.at < want) fetchCode(want);
+    if (!loaded || loaded.at < want) fetchCode(want);
   }
 
   /** Fills the panel from a class view (the learner may have left: then it says so). */
