@@ -1,7 +1,8 @@
 /* teach.c: the teacher's routes (classes.h): the session, creating,
  * listing and deleting classes, the class view with each step's state and
- * who is stuck, and its CSV export. Every route but the session's login
- * asks teacher.h first. */
+ * who is stuck (without the learners' code unless ?code=all), one
+ * learner's latest code for one step, and the CSV export. Every route but
+ * the session's login asks teacher.h first. */
 #include "api/classes_impl.h"
 
 #include "api/teacher.h"
