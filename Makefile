@@ -45,7 +45,8 @@ PURE_SRC := server/common/buf.c server/common/config.c server/common/errbody.c \
 	server/api/request.c server/api/result.c server/http/static.c server/http/urlpath.c \
 	server/lesson/lesson_parse.c server/lesson/lesson_lex.c server/lesson/lesson_model.c \
 	server/lesson/pyexpr.c server/lesson/pyversion.c server/api/learner.c \
-	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c
+	server/api/metrics.c server/api/routes.c server/pool/demote.c server/zygote/memtable.c \
+	server/http/query.c
 # The class modules' pure half: join codes, CSV cells, a step's state, teacher auth,
 # the in-memory roster, the teacher's sessions.
 PURE_SRC += server/classes/joincode.c server/classes/csvcell.c server/classes/stepstate.c \

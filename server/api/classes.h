@@ -95,6 +95,11 @@ enum handler_result handle_class(struct api *api, const struct http_request *req
 enum handler_result handle_class_csv(struct api *api, const struct http_request *req,
                                      struct http_response *resp, struct http_exchange *ex,
                                      const char *param);
+/* GET /api/classes/{code}/code?learner=N&lesson=ID&step=ID: one learner's
+ * latest code for one step, {"code", "at"} (teach.c). */
+enum handler_result handle_class_code(struct api *api, const struct http_request *req,
+                                      struct http_response *resp, struct http_exchange *ex,
+                                      const char *param);
 enum handler_result handle_class_join(struct api *api, const struct http_request *req,
                                       struct http_response *resp, struct http_exchange *ex,
                                       const char *param);

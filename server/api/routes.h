@@ -24,6 +24,7 @@
 	X(CLASSES, "GET, HEAD, POST", "/api/classes", "classes", handle_classes)                   \
 	X(CLASS, "GET, HEAD, DELETE", "/api/classes/{id}", "class", handle_class)                  \
 	X(CLASS_CSV, "GET, HEAD", "/api/classes/{id}/export.csv", "class_csv", handle_class_csv)   \
+	X(CLASS_CODE, "GET, HEAD", "/api/classes/{id}/code", "class_code", handle_class_code)      \
 	X(CLASS_JOIN, "POST", "/api/classes/{id}/join", "class_join", handle_class_join)           \
 	X(MEMBERSHIP, "GET, HEAD, DELETE", "/api/membership", "membership", handle_membership)     \
 	X(PROGRESS, "POST", "/api/progress", "progress", handle_progress)

@@ -1,12 +1,16 @@
 /* teach.c: the teacher's routes (classes.h): the session, creating,
  * listing and deleting classes, the class view with each step's state and
- * who is stuck, and its CSV export. Every route but the session's login
- * asks teacher.h first. */
+ * who is stuck (without the learners' code unless ?code=all), one
+ * learner's latest code for one step, and the CSV export. Every route but
+ * the session's login asks teacher.h first. */
 #include "api/classes_impl.h"
 
 #include "api/teacher.h"
 #include "classes/csvcell.h"
 #include "common/buf.h"
+#include "common/utf8.h"
+#include "http/query.h"
+#include "lesson/lessons.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,9 @@
 
 /* Tries at a free code before giving up (22^6 codes: a clash is rare). */
 #define CODE_TRIES 8
+
+/* How to ask for one learner's code, quoted by its 400s. */
+#define CODE_QUERY "?learner=N&lesson=ID&step=ID"
 
 /* Answers for a verdict that is not TEACHER_YES; true when it was YES. */
 static bool teacher_only(struct api *api, const struct http_request *req,
@@ -272,15 +279,16 @@ static void decorate(struct classes *c, json_t *view, int64_t now)
 	add_display(view);
 }
 
-/* The decorated view of the class in param, or NULL having answered. */
+/* The decorated view of the class in param, with every step's latest code
+ * when with_code is set, or NULL having answered. */
 static json_t *class_view(struct api *api, const struct http_request *req,
-                          struct http_response *resp, const char *param)
+                          struct http_response *resp, const char *param, bool with_code)
 {
 	char code[JOINCODE_LEN + 1];
 	if (!teacher_only(api, req, resp) || !classes_code_param(param, code, resp))
 		return NULL;
 	enum store_status s;
-	json_t *view = store_class_view(api->classes->store, code, &s);
+	json_t *view = store_class_view(api->classes->store, code, with_code, &s);
 	if (!view) {
 		classes_store_error(resp, s, "there is no class with that code");
 		return NULL;
@@ -298,7 +306,21 @@ enum handler_result handle_class(struct api *api, const struct http_request *req
 {
 	(void)ex;
 	if (strcmp(req->method, "DELETE") != 0) {
-		json_t *view = class_view(api, req, resp, param);
+		/* ?code=all: the old full view, each step's latest code included. */
+		const char *want = NULL;
+		enum query_found q = query_get(req, "code", &want);
+		if (q == QUERY_TOO_MANY || q == QUERY_MANY ||
+		    (q == QUERY_ONE && strcmp(want, "all") != 0)) {
+			if (teacher_only(api, req, resp))
+				api_error(
+				    resp, 400,
+				    "?code=all, once, is what code= takes: the view with every "
+				    "step's latest code; without it each step says has_code and "
+				    "code_at, and GET /api/classes/{code}/code" CODE_QUERY
+				    " gives one learner's code");
+			return HANDLER_DONE;
+		}
+		json_t *view = class_view(api, req, resp, param, q == QUERY_ONE);
 		if (view)
 			api_json(resp, 200, view);
 		return HANDLER_DONE;
@@ -375,7 +397,7 @@ enum handler_result handle_class_csv(struct api *api, const struct http_request 
                                      const char *param)
 {
 	(void)ex;
-	json_t *view = class_view(api, req, resp, param);
+	json_t *view = class_view(api, req, resp, param, true);
 	if (!view)
 		return HANDLER_DONE;
 	static const char *const header[] = {
@@ -414,5 +436,91 @@ enum handler_result handle_class_csv(struct api *api, const struct http_request 
 	size_t len = 0;
 	char *text = buf_take(&out, &len);
 	api_text(resp, text, len, "text/csv; charset=utf-8; header=present");
+	return HANDLER_DONE;
+}
+
+/* The id query argument key of the code route (lesson or step): once, 1
+ * to STORE_STEP_ID_MAX bytes of UTF-8. NULL having answered 400. */
+static const char *id_arg(const struct http_request *req, struct http_response *resp,
+                          const char *key)
+{
+	const char *v = NULL;
+	enum query_found q = query_get(req, key, &v);
+	size_t n = v ? strlen(v) : 0;
+	if (q == QUERY_ONE && n > 0 && n <= STORE_STEP_ID_MAX && utf8_valid(v, n))
+		return v;
+	char msg[200];
+	snprintf(msg, sizeof msg,
+	         "%s must be given once, a %s id of 1 to %d bytes of UTF-8 (" CODE_QUERY ")", key,
+	         key, STORE_STEP_ID_MAX);
+	api_error(resp, 400, msg);
+	return NULL;
+}
+
+/* The learner query argument: once, the decimal number the class view
+ * gives (1 or more, no sign). false having answered 400. */
+static bool learner_arg(const struct http_request *req, struct http_response *resp,
+                        int64_t *learner)
+{
+	const char *v = NULL;
+	bool ok = query_get(req, "learner", &v) == QUERY_ONE;
+	size_t n = v ? strlen(v) : 0;
+	ok = ok && n > 0 && n <= 18 && strspn(v, "0123456789") == n;
+	*learner = ok ? strtoll(v, NULL, 10) : 0;
+	if (ok && *learner > 0)
+		return true;
+	api_error(resp, 400,
+	          "learner must be given once, a learner's number from the class view "
+	          "(its \"learner\": " CODE_QUERY ")");
+	return false;
+}
+
+enum handler_result handle_class_code(struct api *api, const struct http_request *req,
+                                      struct http_response *resp, struct http_exchange *ex,
+                                      const char *param)
+{
+	(void)ex;
+	char code[JOINCODE_LEN + 1];
+	if (!teacher_only(api, req, resp) || !classes_code_param(param, code, resp))
+		return HANDLER_DONE;
+	if (req->query_count > HTTP_QUERY_MAX) {
+		api_error(resp, 400, "too many query arguments: this takes " CODE_QUERY);
+		return HANDLER_DONE;
+	}
+	int64_t learner;
+	if (!learner_arg(req, resp, &learner))
+		return HANDLER_DONE;
+	const char *lesson = id_arg(req, resp, "lesson");
+	const char *step = lesson ? id_arg(req, resp, "step") : NULL;
+	if (!step)
+		return HANDLER_DONE;
+	enum store_status s;
+	enum store_missing missing;
+	json_t *body =
+	    store_learner_code(api->classes->store, code, learner, lesson, step, &missing, &s);
+	if (body) {
+		api_json(resp, 200, body);
+		return HANDLER_DONE;
+	}
+	if (s != STORE_ENOTFOUND) {
+		classes_store_error(resp, s, NULL);
+		return HANDLER_DONE;
+	}
+	/* Records of a step the course no longer has are still read above. */
+	const struct lesson *l = lessons_find(api->lessons, lesson);
+	bool in_course = l && lessons_step_index(l, step) >= 0;
+	char msg[160];
+	if (missing == STORE_MISSING_CLASS)
+		snprintf(msg, sizeof msg, "there is no class with that code");
+	else if (missing == STORE_MISSING_LEARNER)
+		snprintf(msg, sizeof msg,
+		         "there is no learner %lld in this class (they may have left it)",
+		         (long long)learner);
+	else if (!in_course)
+		snprintf(msg, sizeof msg, "no such lesson step in the course");
+	else
+		snprintf(msg, sizeof msg, "learner %lld has no code recorded for this step yet",
+		         (long long)learner);
+	api_error(resp, 404, msg);
 	return HANDLER_DONE;
 }

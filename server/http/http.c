@@ -11,6 +11,7 @@
 #include "api/metrics.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -175,6 +176,26 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_ex
 	return rc;
 }
 
+/* The query arguments of one request, as dispatch collects them. */
+struct query_args {
+	struct http_arg arg[HTTP_QUERY_MAX];
+	unsigned n; /* all of them, kept or not */
+};
+
+/* MHD_KeyValueIterator: keeps the first HTTP_QUERY_MAX arguments (MHD owns
+ * the strings for the request's life) and counts every one. */
+static enum MHD_Result keep_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+	(void)kind;
+	struct query_args *a = cls;
+	if (a->n < HTTP_QUERY_MAX)
+		a->arg[a->n] = (struct http_arg){key, value};
+	if (a->n < UINT_MAX)
+		a->n++;
+	return MHD_YES;
+}
+
 /* Runs the handler once the whole body is in; suspends when it is pending. */
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn,
                                 struct http_exchange *ex, const char *url, const char *method)
@@ -208,7 +229,13 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto"),
-	    NULL};
+	    NULL,
+	    NULL,
+	    0};
+	struct query_args args = {.n = 0};
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, keep_arg, &args);
+	req.query = args.arg;
+	req.query_count = args.n;
 	if (srv->handler(srv->ctx, &req, &ex->resp, ex) == HANDLER_DONE)
 		return send_response(conn, ex);
 	pthread_mutex_lock(&ex->lock);

@@ -9,6 +9,18 @@
 
 #include <stddef.h>
 
+/* The most query arguments a request keeps (http_request.query); a request
+ * with more says so in query_count, and query_get (http/query.h) then
+ * answers QUERY_TOO_MANY. */
+#define HTTP_QUERY_MAX 8
+
+/* One query argument, percent-decoded (urlpath.h's rules, '+' a space);
+ * value is NULL for "?key" without '='. Both borrowed. */
+struct http_arg {
+	const char *key;
+	const char *value;
+};
+
 struct http_request {
 	const char *method;
 	const char *path; /* decoded, without the query string */
@@ -24,6 +36,8 @@ struct http_request {
 	const char *host;            /* the Host header, borrowed, or NULL */
 	const char *forwarded_proto; /* X-Forwarded-Proto from a TLS proxy, borrowed, or NULL */
 	const char *new_learner; /* the learner id this answer hands out (route sets it), or NULL */
+	const struct http_arg *query; /* the query arguments in order, borrowed, or NULL */
+	unsigned query_count;         /* how many the URL had (more than kept: HTTP_QUERY_MAX) */
 };
 
 struct http_response {

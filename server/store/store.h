@@ -177,7 +177,8 @@ json_t *store_class_list(struct store *st);
  *                "steps": {"<lesson>": {"<step>": {"attempts", "done",
  *                   "failures", "first_try", "last", "wrong_answers": [...],
  *                   "exceptions": [...], "failed_checks": [...],
- *                   "code": "..." or null}}}}],
+ *                   "has_code": bool, "code_at": ms or null,
+ *                   and with with_code only, "code": "..." or null}}}}],
  *  "summary": {"<lesson>": {"<step>": {"wrong_answers": [{"text", "count",
  *                   "learners"}], "exceptions": [...], "failed_checks": [...]}}}}
  * "learner" is the learner's row number in the store: stable while they
@@ -185,11 +186,35 @@ json_t *store_class_list(struct store *st);
  * roughly how many joins the server has seen, nothing else);
  * attempts counts runs and checks; done is true once the step was marked
  * done or a check on it was judged right; failures counts checks judged
- * wrong; first_try is the earliest attempt (null for none); the lists hold
- * the latest STORE_VIEW_LATEST values, newest first; the summary's lists
- * the class's STORE_VIEW_LATEST most frequent values per step, with how
- * often and by how many learners. */
-json_t *store_class_view(struct store *st, const char *code, enum store_status *status);
+ * wrong; first_try is the earliest attempt (null for none); has_code says
+ * whether an event of the step carried code, code_at is the time of the
+ * latest such event (it moves whenever the latest code may have changed),
+ * and code is that event's code (store_learner_code reads it alone: a
+ * class's code is most of the view's bytes); the lists hold the latest
+ * STORE_VIEW_LATEST values, newest first; the summary's lists the class's
+ * STORE_VIEW_LATEST most frequent values per step, with how often and by
+ * how many learners. */
+json_t *store_class_view(struct store *st, const char *code, bool with_code,
+                         enum store_status *status);
+
+/* What store_learner_code did not find. */
+enum store_missing {
+	STORE_MISSING_NONE = 0,
+	STORE_MISSING_CLASS,   /* no class with that code */
+	STORE_MISSING_LEARNER, /* no learner with that number in the class */
+	STORE_MISSING_CODE,    /* the learner has no code recorded for the step */
+};
+
+/* The latest code learner (the view's "learner" number) of class code
+ * recorded for lesson_id/step_id: {"code": "...", "at": ms}, the code and
+ * time of the step's latest event that carried code (the view's "code"
+ * and "code_at"). NULL otherwise, with *status (may be NULL):
+ * STORE_ENOTFOUND and *missing (may be NULL) saying what is missing,
+ * STORE_EDB, STORE_ENOMEM, STORE_ECLOSED (no store). Ids too long or not
+ * UTF-8 find nothing (STORE_ENOTFOUND). */
+json_t *store_learner_code(struct store *st, const char *code, int64_t learner,
+                           const char *lesson_id, const char *step_id, enum store_missing *missing,
+                           enum store_status *status);
 
 /* Called by store_memberships once per learner row, oldest join first;
  * the strings are borrowed for the call. */

@@ -1053,8 +1053,10 @@ static int view_summary(struct store *st, const char *code, json_t *view,
 	return rc;
 }
 
-/* Builds the view in one read transaction; returns the status. */
-static enum store_status view_build(struct store *st, const char *code, json_t *view)
+/* Builds the view (store_class_view) in one read transaction; returns the
+ * status. */
+static enum store_status view_build(struct store *st, const char *code, bool with_code,
+                                    json_t *view)
 {
 	static const char *const learners_sql =
 	    "SELECT id, name, joined, last_seen FROM learners WHERE class_code = ?1"
@@ -1068,11 +1070,15 @@ static enum store_status view_build(struct store *st, const char *code, json_t *
 	    " min(CASE WHEN e.kind IN ('run', 'check') THEN e.at END)"
 	    " FROM events e JOIN learners l ON l.id = e.learner"
 	    " WHERE l.class_code = ?1 GROUP BY 1, 2, 3";
-	/* SQLite takes the bare column code from the row with max(e.id). */
-	static const char *const code_sql =
-	    "SELECT e.learner, e.lesson_id, e.step_id, e.code, max(e.id) FROM events e"
-	    " JOIN learners l ON l.id = e.learner WHERE l.class_code = ?1"
-	    " AND e.code IS NOT NULL GROUP BY 1, 2, 3";
+	/* SQLite takes the bare columns at and code from the row with
+	 * max(e.id); the light view does not read the code at all. */
+	const char *code_sql =
+	    with_code ? "SELECT e.learner, e.lesson_id, e.step_id, e.at, max(e.id), e.code"
+	                " FROM events e JOIN learners l ON l.id = e.learner"
+	                " WHERE l.class_code = ?1 AND e.code IS NOT NULL GROUP BY 1, 2, 3"
+	              : "SELECT e.learner, e.lesson_id, e.step_id, e.at, max(e.id)"
+	                " FROM events e JOIN learners l ON l.id = e.learner"
+	                " WHERE l.class_code = ?1 AND e.code IS NOT NULL GROUP BY 1, 2, 3";
 	static const char *const lists[][2] = {{"wrong_answers", "answer"},
 	                                       {"exceptions", "exception"},
 	                                       {"failed_checks", "check_message"}};
@@ -1129,7 +1135,8 @@ static enum store_status view_build(struct store *st, const char *code, json_t *
 		         sqlite3_column_type(s, 7) == SQLITE_NULL
 		             ? json_null()
 		             : json_integer(sqlite3_column_int64(s, 7))) ||
-		    !put(o, "code", json_null())) {
+		    !put(o, "has_code", json_false()) || !put(o, "code_at", json_null()) ||
+		    (with_code && !put(o, "code", json_null()))) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -1146,7 +1153,9 @@ static enum store_status view_build(struct store *st, const char *code, json_t *
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		json_t *o = view_step(by_id, s, false);
-		if (o && !put(o, "code", col_str(s, 3))) {
+		if (o && (!put(o, "has_code", json_true()) ||
+		          !put(o, "code_at", json_integer(sqlite3_column_int64(s, 3))) ||
+		          (with_code && !put(o, "code", col_str(s, 5))))) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -1190,7 +1199,8 @@ out:
 	return status;
 }
 
-json_t *store_class_view(struct store *st, const char *code, enum store_status *status)
+json_t *store_class_view(struct store *st, const char *code, bool with_code,
+                         enum store_status *status)
 {
 	enum store_status dummy;
 	if (!status)
@@ -1213,7 +1223,7 @@ json_t *store_class_view(struct store *st, const char *code, enum store_status *
 		log_error("store: class view: %s", sqlite3_errmsg(st->rdb));
 		*status = STORE_EDB;
 	} else {
-		*status = view_build(st, code, view);
+		*status = view_build(st, code, with_code, view);
 		exec(st->rdb, "COMMIT");
 	}
 	pthread_mutex_unlock(&st->read_lock);
@@ -1222,6 +1232,95 @@ json_t *store_class_view(struct store *st, const char *code, enum store_status *
 		return NULL;
 	}
 	return view;
+}
+
+/* Reads store_learner_code's answer inside its read transaction. */
+static enum store_status code_build(struct store *st, const char *code, int64_t learner,
+                                    const char *lesson_id, const char *step_id, json_t **out,
+                                    enum store_missing *missing)
+{
+	sqlite3_stmt *s = rprep(st,
+	                        "SELECT EXISTS(SELECT 1 FROM classes WHERE code = ?1),"
+	                        " EXISTS(SELECT 1 FROM learners WHERE class_code = ?1 AND id = ?2)",
+	                        code);
+	if (!s)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 2, learner);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*missing = !sqlite3_column_int(s, 0)   ? STORE_MISSING_CLASS
+		           : !sqlite3_column_int(s, 1) ? STORE_MISSING_LEARNER
+		                                       : STORE_MISSING_NONE;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return STORE_EDB;
+	if (*missing != STORE_MISSING_NONE)
+		return STORE_ENOTFOUND;
+	/* The newest event of the step with code: events_by_step's order. */
+	if (!(s = rprep(st,
+	                "SELECT code, at FROM events WHERE learner = ?1 AND lesson_id = ?2"
+	                " AND step_id = ?3 AND code IS NOT NULL ORDER BY id DESC LIMIT 1",
+	                NULL)))
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, learner);
+	sqlite3_bind_text(s, 2, lesson_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, step_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	enum store_status status = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		json_t *text = col_str(s, 0);
+		*out = text ? json_pack("{s:o, s:I}", "code", text, "at",
+		                        (json_int_t)sqlite3_column_int64(s, 1))
+		            : NULL;
+		status = *out ? STORE_OK : STORE_ENOMEM;
+	} else if (rc == SQLITE_DONE) {
+		*missing = STORE_MISSING_CODE;
+		status = STORE_ENOTFOUND;
+	} else {
+		status = STORE_EDB;
+	}
+	sqlite3_finalize(s);
+	return status;
+}
+
+json_t *store_learner_code(struct store *st, const char *code, int64_t learner,
+                           const char *lesson_id, const char *step_id, enum store_missing *missing,
+                           enum store_status *status)
+{
+	enum store_status dummy;
+	enum store_missing unused;
+	if (!status)
+		status = &dummy;
+	if (!missing)
+		missing = &unused;
+	*missing = STORE_MISSING_NONE;
+	if (!st) {
+		*status = STORE_ECLOSED;
+		return NULL;
+	}
+	if (!str_ok(code, STORE_CLASS_CODE_MAX, true)) {
+		*missing = STORE_MISSING_CLASS;
+		*status = STORE_ENOTFOUND;
+		return NULL;
+	}
+	if (!str_ok(lesson_id, STORE_STEP_ID_MAX, true) ||
+	    !str_ok(step_id, STORE_STEP_ID_MAX, true)) {
+		*missing = STORE_MISSING_CODE;
+		*status = STORE_ENOTFOUND;
+		return NULL;
+	}
+	json_t *out = NULL;
+	pthread_mutex_lock(&st->read_lock);
+	if (exec(st->rdb, "BEGIN") != SQLITE_OK) {
+		*status = STORE_EDB;
+	} else {
+		*status = code_build(st, code, learner, lesson_id, step_id, &out, missing);
+		exec(st->rdb, "COMMIT");
+	}
+	if (*status == STORE_EDB)
+		log_error("store: learner code: %s", sqlite3_errmsg(st->rdb));
+	pthread_mutex_unlock(&st->read_lock);
+	return out;
 }
 
 /* fsyncs the directory holding path, so a rename into it is durable.

@@ -47,6 +47,16 @@ export function classView(code) {
   return request('GET', classPath(code), undefined, once);
 }
 
+/**
+ * GET /api/classes/{code}/code: one learner's latest code for one step
+ * (learner: the view's number), {code, at}; the polled view only says
+ * has_code and code_at.
+ */
+export function learnerCode(code, learner, lesson, step) {
+  const query = new URLSearchParams({ learner: String(learner), lesson, step });
+  return request('GET', `${classPath(code)}/code?${query}`, undefined, once);
+}
+
 /** DELETE /api/classes/{code}: deletes the class and everything recorded for it. */
 export function deleteClass(code) {
   return request('DELETE', classPath(code), undefined, once);

@@ -49,7 +49,7 @@ async function open(options = {}) {
  * which is left out here and checked as a response instead.
  */
 function assertClean(page, failed = []) {
-  const problems = page.problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p));
+  const problems = page.problems.filter((p) => !/Failed to load resource: the server responded with a status of [45]\d\d/.test(p));
   assert.deepEqual(problems, [], 'no console errors, page errors, dialogs or outside requests');
   assert.deepEqual(page.failed, failed, 'the refusals that were expected, no others');
 }
@@ -277,6 +277,42 @@ test('a teacher makes a class; two learners with hostile names join and work; th
     await B.locator('h1').click(); // focus leaves the step
     await cellOf(T, b, 'points', 'slot-it').locator('button').click();
     await view.locator('.cm-content', { hasText: '# B is thinking' }).waitFor();
+    // The open panel keeps up: B edits again, the poll says code_at moved,
+    // the panel fetches the new code by itself.
+    await setCode(B, goalB, 'class Pixel:\n    # B thought again\n    pass');
+    await B.locator('h1').click();
+    await view.locator('.cm-content', { hasText: '# B thought again' }).waitFor();
+    // The poll itself carries no learner's code, only that there is some.
+    const isPoll = (r) => new URL(r.url()).pathname === `/api/classes/${code}` && r.request().method() === 'GET';
+    const pollBody = await (await T.waitForResponse(isPoll)).text();
+    for (const text of ['A was here', 'B thought again', 'B is thinking']) assert.ok(!pollBody.includes(text), `the polled view has no code (${text})`);
+    assert.match(pollBody, /"has_code":\s*true/);
+    await view.getByRole('button', { name: 'Close' }).click();
+
+    // Opening a cell fetches its code: "Loading" until the answer; a failed
+    // fetch says the server's sentence, and the next poll tries again.
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    let fetches = 0;
+    const codeRoute = `**/api/classes/${code}/code?*`;
+    await T.route(codeRoute, async (route) => {
+      fetches += 1;
+      if (fetches > 1) return route.continue();
+      await held;
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'The class records cannot be read now.' }) });
+    });
+    await cellOf(T, a, 'points', 'define').locator('button').click();
+    await view.locator('.code-loading', { hasText: 'Loading the code…' }).waitFor();
+    assert.equal(await view.locator('.cm-content').count(), 0, 'no editor before the code came');
+    release();
+    await view.locator('.code-loading.is-error', { hasText: 'The code could not be loaded: The class records cannot be read now. Trying again with the next update.' }).waitFor();
+    await shot(T, '33b-teach-code-failed');
+    await view.locator('.cm-content', { hasText: 'A was here' }).waitFor();
+    assert.equal(await view.locator('.code-loading').isVisible(), false, 'the error goes once the code came');
+    await T.unroute(codeRoute);
+    await view.getByRole('button', { name: 'Close' }).click();
 
     // The CSV: its header and a row of each learner.
     const [download] = await Promise.all([T.waitForEvent('download'), T.getByRole('link', { name: 'Download the records (CSV)' }).click()]);
@@ -331,7 +367,7 @@ test('a teacher makes a class; two learners with hostile names join and work; th
     const membership = await (await learnerB.context.request.get(`${env.server.url}/api/membership`)).json();
     assert.equal(membership.class, null);
 
-    assertClean(T, ['401 GET /api/teach/session', '401 POST /api/teach/session']);
+    assertClean(T, ['401 GET /api/teach/session', '401 POST /api/teach/session', `503 GET /api/classes/${code}/code`]);
     assertClean(A);
     assertClean(B);
   } finally {

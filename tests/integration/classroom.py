@@ -92,12 +92,27 @@ class ClassServer(Server):
             raise AssertionError("POST /api/classes %r: HTTP %d %s" % (name, status, c))
         return c
 
-    def view_ok(self, code):
-        """GET /api/classes/{code}; asserts 200 and returns the class view."""
-        status, v = self.teacher_json("GET", "/api/classes/" + code)
+    def view_ok(self, code, with_code=False):
+        """GET /api/classes/{code} (with_code: ?code=all, every step's latest
+        code in it); asserts 200 and returns the class view."""
+        path = "/api/classes/" + code + ("?code=all" if with_code else "")
+        status, v = self.teacher_json("GET", path)
         if status != 200:
-            raise AssertionError("GET /api/classes/%s: HTTP %d %s" % (code, status, v))
+            raise AssertionError("GET %s: HTTP %d %s" % (path, status, v))
         return v
+
+    def code_path(self, code, learner, step, lesson="points"):
+        """The path of one learner's latest code for one step."""
+        return "/api/classes/%s/code?learner=%s&lesson=%s&step=%s" % (code, learner, lesson, step)
+
+    def code_ok(self, code, learner, step, lesson="points"):
+        """GET one learner's latest code for one step; asserts 200 and
+        returns {"code", "at"}."""
+        path = self.code_path(code, learner, step, lesson)
+        status, body = self.teacher_json("GET", path)
+        if status != 200:
+            raise AssertionError("GET %s: HTTP %d %s" % (path, status, body))
+        return body
 
     def export_ok(self, code):
         """GET /api/classes/{code}/export.csv; asserts 200 and returns

@@ -244,7 +244,7 @@ class Backup(unittest.TestCase):
             os.mkdir(data, 0o700)
             os.rename(backup, os.path.join(data, DB_NAME))
             with ClassServer(data_dir=data) as s:
-                v = s.view_ok(codes[0])
+                v = s.view_ok(codes[0], with_code=True)
                 step = learner_named(v, "Ada")["steps"]["points"]["define"]
                 self.assertRegex(step["code"], r"^# event \d+\n$")
 
@@ -448,7 +448,7 @@ class Durability(unittest.TestCase):
             bad = [a for a in answered if a[4] != 200 or a[5] != "saved"]
             self.assertEqual(bad, [], "answers other than 200 saved")
             with ClassServer(*args, data_dir=data) as s:
-                view = s.view_ok(code)
+                view = s.view_ok(code, with_code=True)
             steps = {int(l["name"][1:]): l["steps"].get("durable", {}) for l in view["learners"]}
             missing = []
             for n, kind, step, payload, _, _ in answered:

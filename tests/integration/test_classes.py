@@ -123,7 +123,9 @@ class Flow(unittest.TestCase):
         self.assertEqual(set(steps), {"define", "has-dict", "assign-z", "slot-it"})  # not scale
         self.assertEqual(steps["define"]["state"], "done")
         self.assertEqual(steps["define"]["attempts"], 1)
-        self.assertEqual(steps["define"]["code"], EXAMPLE)
+        self.assertNotIn("code", steps["define"])  # the poll is light: has_code says there is
+        self.assertTrue(steps["define"]["has_code"])
+        self.assertEqual(s.code_ok(code, me["learner"], "define")["code"], EXAMPLE)
         d = steps["has-dict"]
         self.assertEqual((d["state"], d["attempts"], d["failures"], d["wrong_answers"]),
                          ("done", 2, 1, ["True"]))
@@ -135,7 +137,11 @@ class Flow(unittest.TestCase):
         self.assertEqual((g["state"], g["attempts"], g["failures"]), ("tried", 1, 1))
         self.assertEqual(g["failed_checks"], [failed_check])  # what the learner was told
         self.assertIn("Pixel instances have no __dict__", failed_check)
-        self.assertEqual(g["code"], edited)  # the latest code, from the page
+        latest = s.code_ok(code, me["learner"], "slot-it")
+        self.assertEqual(latest, {"code": edited, "at": g["code_at"]})  # the latest, from the page
+        full = learner_named(s.view_ok(code, with_code=True), "Ada")["steps"]["points"]
+        self.assertEqual((full["define"]["code"], full["slot-it"]["code"]), (EXAMPLE, edited))
+        self.assertIsNone(full["has-dict"]["code"])  # a prediction's checks carry no code
         for step in steps.values():
             self.assertLessEqual(step["last"], v["now"])
         summary = v["summary"]["points"]["has-dict"]
@@ -332,6 +338,138 @@ class Errors(unittest.TestCase):
             self.assertEqual(allowed, allow, (method, path))
 
 
+class LearnerCode(unittest.TestCase):
+    """GET /api/classes/{code}/code: one learner's latest code for one step,
+    fetched when the teacher opens a cell, while the polled view only says
+    has_code and code_at."""
+
+    @classmethod
+    def setUpClass(cls):
+        s = cls.server = ClassServer().__enter__()
+        cls.code = s.create_class_ok("Code")["code"]
+        cls.other = s.create_class_ok("Other")["code"]
+        cls.ada, cls.bea = Learner(s, 1), Learner(s, 2)
+        cls.ada.join_ok(cls.code, "Ada")
+        cls.bea.join_ok(cls.code, "Bea")
+        cls.edited = EXAMPLE + "# edited\n"
+        assert cls.ada.run(EXAMPLE, step="define")["progress"] == "queued"
+        assert cls.ada.progress("define", "code", code=cls.edited)[1] == {"progress": "saved"}
+        assert cls.bea.check("has-dict", answer="True")["progress"] == "saved"
+        v = s.view_ok(cls.code)
+        cls.ada_no = learner_named(v, "Ada")["learner"]
+        cls.bea_no = learner_named(v, "Bea")["learner"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def error(self, expected, path, *words, method="GET", **kw):
+        """Asserts a JSON error with expected status whose sentence has words."""
+        status, _, raw = self.server.teacher(method, path, **kw)
+        self.assertEqual(status, expected, (path, raw[:300]))
+        body = json.loads(raw)
+        self.assertEqual(set(body), {"error"}, body)
+        for word in words:
+            self.assertIn(word, body["error"], path)
+        return body["error"]
+
+    def test_the_poll_has_no_code_and_the_route_gives_it(self):
+        s = self.server
+        status, _, raw = s.teacher("GET", "/api/classes/" + self.code)
+        self.assertEqual(status, 200)
+        self.assertNotIn(b"__slots__", raw)  # no learner's code in the polled body
+        v = json.loads(raw)
+        define = learner_named(v, "Ada")["steps"]["points"]["define"]
+        self.assertNotIn("code", define)
+        self.assertTrue(define["has_code"])
+        self.assertLessEqual(define["code_at"], define["last"])
+        has_dict = learner_named(v, "Bea")["steps"]["points"]["has-dict"]
+        self.assertEqual((has_dict["has_code"], has_dict["code_at"]), (False, None))
+        got = s.code_ok(self.code, self.ada_no, "define")
+        self.assertEqual(got, {"code": self.edited, "at": define["code_at"]})
+        # Through HEAD too, and with the code as learners type it.
+        status, _, raw = s.teacher("HEAD", s.code_path(self.code, self.ada_no, "define"))
+        self.assertEqual((status, raw), (200, b""))
+        typed = "%s-%s" % (self.code[:3].lower(), self.code[3:])
+        self.assertEqual(s.code_ok(typed, self.ada_no, "define"), got)
+        # ?code=all is the full view of before, code and all.
+        full = learner_named(s.view_ok(self.code, with_code=True), "Ada")
+        self.assertEqual(full["steps"]["points"]["define"]["code"], self.edited)
+        # The export keeps its latest_code column.
+        _, rows = s.export_ok(self.code)
+        table = csv_dicts(rows)
+        self.assertEqual([r["latest_code"] for r in table if r["step"] == "define"],
+                         [self.edited])
+
+    def test_new_code_moves_code_at_and_is_what_the_route_gives(self):
+        s = self.server
+        self.assertEqual(self.ada.run("origin.z = 1", step="assign-z")["progress"], "queued")
+        self.assertEqual(self.ada.progress("assign-z", "code", code="origin.z = 2"),
+                         (200, {"progress": "saved"}))
+        first = learner_named(s.view_ok(self.code), "Ada")["steps"]["points"]["assign-z"]
+        self.assertEqual(s.code_ok(self.code, self.ada_no, "assign-z"),
+                         {"code": "origin.z = 2", "at": first["code_at"]})
+        self.assertEqual(self.ada.progress("assign-z", "code", code="origin.z = 3"),
+                         (200, {"progress": "saved"}))
+        self.assertEqual(self.ada.progress("assign-z", "done"), (200, {"progress": "saved"}))
+        now = learner_named(s.view_ok(self.code), "Ada")["steps"]["points"]["assign-z"]
+        self.assertGreaterEqual(now["code_at"], first["code_at"])
+        self.assertLessEqual(now["code_at"], now["last"])
+        self.assertEqual(s.code_ok(self.code, self.ada_no, "assign-z"),
+                         {"code": "origin.z = 3", "at": now["code_at"]})
+
+    def test_unknown_class_learner_step_or_no_code_is_404(self):
+        s = self.server
+        unknown = next(c * 6 for c in ALPHABET if c * 6 not in (self.code, self.other))
+        self.error(404, s.code_path(unknown, self.ada_no, "define"), "no class")
+        self.error(404, s.code_path(self.other, self.ada_no, "define"),
+                   "no learner %d in this class" % self.ada_no)
+        self.error(404, s.code_path(self.code, self.ada_no + self.bea_no + 50, "define"),
+                   "no learner")
+        self.error(404, s.code_path(self.code, self.ada_no, "nope"), "no such lesson step")
+        self.error(404, s.code_path(self.code, self.ada_no, "define", lesson="nope"),
+                   "no such lesson step")
+        self.error(404, s.code_path(self.code, self.bea_no, "has-dict"),
+                   "learner %d has no code recorded for this step" % self.bea_no)
+        self.error(404, s.code_path(self.code, self.ada_no, "slot-it"), "no code recorded")
+
+    def test_malformed_params_are_400(self):
+        s = self.server
+        base = "/api/classes/%s/code" % self.code
+        ada = self.ada_no
+        for query in ("", "?lesson=points&step=define", "?learner=&lesson=points&step=define",
+                      "?learner=abc&lesson=points&step=define",
+                      "?learner=0&lesson=points&step=define",
+                      "?learner=-1&lesson=points&step=define",
+                      "?learner=%2B1&lesson=points&step=define",
+                      "?learner=1e3&lesson=points&step=define",
+                      "?learner=%%20%d&lesson=points&step=define" % ada,
+                      "?learner=99999999999999999999&lesson=points&step=define",
+                      "?learner=%d&learner=%d&lesson=points&step=define" % (ada, ada)):
+            self.error(400, base + query, "learner must be given once")
+        for query in ("?learner=%d&step=define" % ada, "?learner=%d&lesson=&step=define" % ada,
+                      "?learner=%d&lesson=points&lesson=points&step=define" % ada,
+                      "?learner=%d&lesson=%%ff&step=define" % ada):
+            self.error(400, base + query, "lesson must be given once")
+        for query in ("?learner=%d&lesson=points" % ada,
+                      "?learner=%d&lesson=points&step=%s" % (ada, "s" * 129)):
+            self.error(400, base + query, "step must be given once")
+        many = "&".join("x%d=1" % i for i in range(9))
+        self.error(400, base + "?learner=%d&lesson=points&step=define&" % ada + many,
+                   "too many query arguments")
+        self.error(400, "/api/classes/0O0O0O/code?learner=%d&lesson=points&step=define" % ada)
+        # The class view takes code=all alone.
+        for query in ("?code=", "?code=some", "?code=all&code=all", "?code"):
+            self.error(400, "/api/classes/%s%s" % (self.code, query), "code=all")
+        self.error(405, base, method="POST")
+
+    def test_the_teacher_only(self):
+        path = self.server.code_path(self.code, self.ada_no, "define")
+        self.error(401, path, "for the teacher", token=None)
+        self.error(401, path, token=None, headers={"Cookie": self.ada.cookie})
+        self.error(403, path, "not the teacher token", token="z" * 64)
+
+
 class Auth(unittest.TestCase):
     """The teacher credential: none, wrong, a learner's, throttled guesses.
     Each test has its own server: wrong guesses from 127.0.0.1 count
@@ -352,7 +490,8 @@ class Auth(unittest.TestCase):
         c = self.code
         return [("GET", "/api/classes", None), ("POST", "/api/classes", {"name": "Mine"}),
                 ("GET", "/api/classes/" + c, None), ("DELETE", "/api/classes/" + c, None),
-                ("GET", "/api/classes/%s/export.csv" % c, None)]
+                ("GET", "/api/classes/%s/export.csv" % c, None),
+                ("GET", self.server.code_path(c, 1, "has-dict"), None)]
 
     def assert_untouched(self):
         """The class is still there with Ada's record, and no other class."""

@@ -187,7 +187,7 @@ static void test_class_create_list_delete_cascades(void **state)
 	                    "XYZ");
 	json_decref(list);
 	enum store_status status;
-	assert_null(store_class_view(st, "ABC", &status));
+	assert_null(store_class_view(st, "ABC", true, &status));
 	assert_int_equal(status, STORE_ENOTFOUND);
 	store_close(st);
 	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM learners"), 0);
@@ -241,7 +241,7 @@ static void test_events_read_back_in_class_view(void **state)
 	assert_int_equal(atomic_load(&c.notfound), 1); /* not in the class */
 
 	enum store_status status;
-	json_t *view = store_class_view(st, "ABC", &status);
+	json_t *view = store_class_view(st, "ABC", true, &status);
 	assert_non_null(view);
 	assert_string_equal(json_string_value(json_object_get(view, "name")), "Year 9");
 	json_t *ada = json_array_get(json_object_get(view, "learners"), 0);
@@ -277,11 +277,115 @@ static void test_events_read_back_in_class_view(void **state)
 	/* Leaving takes the learner's events along. */
 	assert_int_equal(store_learner_remove(st, "ABC", "cookie-ada"), STORE_OK);
 	assert_int_equal(store_learner_remove(st, "ABC", "cookie-ada"), STORE_ENOTFOUND);
-	view = store_class_view(st, "ABC", NULL);
+	view = store_class_view(st, "ABC", true, NULL);
 	assert_int_equal(json_array_size(json_object_get(view, "learners")), 1);
 	json_decref(view);
 	store_close(st);
 	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM events"), 1);
+}
+
+/* The learner number the view gives learner i of class ABC. */
+static json_int_t learner_no(struct store *st, size_t i)
+{
+	json_t *view = store_class_view(st, "ABC", false, NULL);
+	assert_non_null(view);
+	json_int_t n = json_integer_value(
+	    json_object_get(json_array_get(json_object_get(view, "learners"), i), "learner"));
+	json_decref(view);
+	return n;
+}
+
+/* The light view (with_code false) says which steps have code and since
+ * when, and carries no code; store_learner_code gives one learner's latest
+ * code for one step, and says which of class, learner and code is
+ * missing. */
+static void test_light_view_and_code_on_demand(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(NULL);
+	assert_int_equal(store_class_create(st, "ABC", "Year 9", NOW_MS), STORE_OK);
+	assert_int_equal(store_class_create(st, "XYZ", "Year 10", NOW_MS), STORE_OK);
+	assert_int_equal(store_learner_add(st, "ABC", "cookie-ada", "Ada", NOW_MS), STORE_OK);
+	assert_int_equal(store_learner_add(st, "ABC", "cookie-bob", "Bob", NOW_MS), STORE_OK);
+	struct store_event e = ev("cookie-ada", "s1", STORE_RUN, NOW_MS + 10);
+	e.code = "print(1)";
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	e = ev("cookie-ada", "s1", STORE_CODE, NOW_MS + 20);
+	e.code = "print(2)";
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	e = ev("cookie-ada", "s1", STORE_DONE, NOW_MS + 30); /* no code: code_at stays */
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	e = ev("cookie-bob", "s1", STORE_CHECK, NOW_MS + 40);
+	e.correct = 0;
+	e.answer = "3";
+	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
+	assert_int_equal(store_sync(st), STORE_OK);
+
+	json_t *view = store_class_view(st, "ABC", false, NULL);
+	assert_non_null(view);
+	json_t *a = vstep(view, 0, "l1", "s1"), *b = vstep(view, 1, "l1", "s1");
+	assert_true(json_is_true(json_object_get(a, "has_code")));
+	assert_int_equal(json_integer_value(json_object_get(a, "code_at")), NOW_MS + 20);
+	assert_int_equal(json_integer_value(json_object_get(a, "last")), NOW_MS + 30);
+	assert_null(json_object_get(a, "code"));
+	assert_true(json_is_false(json_object_get(b, "has_code")));
+	assert_true(json_is_null(json_object_get(b, "code_at")));
+	assert_null(json_object_get(b, "code"));
+	char *dump = json_dumps(view, 0);
+	assert_null(strstr(dump, "print("));
+	free(dump);
+	json_decref(view);
+	/* The full view carries the same flags and the code itself. */
+	view = store_class_view(st, "ABC", true, NULL);
+	a = vstep(view, 0, "l1", "s1");
+	assert_true(json_is_true(json_object_get(a, "has_code")));
+	assert_string_equal(json_string_value(json_object_get(a, "code")), "print(2)");
+	assert_true(json_is_null(json_object_get(vstep(view, 1, "l1", "s1"), "code")));
+	json_decref(view);
+
+	json_int_t ada = learner_no(st, 0), bob = learner_no(st, 1);
+	enum store_status status = STORE_OK;
+	enum store_missing missing = STORE_MISSING_CODE;
+	json_t *got = store_learner_code(st, "ABC", ada, "l1", "s1", &missing, &status);
+	assert_non_null(got);
+	assert_int_equal(status, STORE_OK);
+	assert_int_equal(missing, STORE_MISSING_NONE);
+	assert_string_equal(json_string_value(json_object_get(got, "code")), "print(2)");
+	assert_int_equal(json_integer_value(json_object_get(got, "at")), NOW_MS + 20);
+	assert_int_equal(json_object_size(got), 2);
+	json_decref(got);
+	/* What is missing, in each way. */
+	struct {
+		const char *code;
+		json_int_t learner;
+		const char *lesson, *step;
+		enum store_missing missing;
+	} misses[] = {
+	    {"NOPE", ada, "l1", "s1", STORE_MISSING_CLASS},
+	    {"XYZ", ada, "l1", "s1", STORE_MISSING_LEARNER}, /* Ada is not in XYZ */
+	    {"ABC", bob + ada + 100, "l1", "s1", STORE_MISSING_LEARNER},
+	    {"ABC", bob, "l1", "s1", STORE_MISSING_CODE}, /* a check without code */
+	    {"ABC", ada, "l1", "s2", STORE_MISSING_CODE},
+	    {"ABC", ada, "l2", "s1", STORE_MISSING_CODE},
+	    {"ABC", ada, "l1", "s1\xff", STORE_MISSING_CODE}, /* not UTF-8 */
+	    {"ABC", ada, "", "s1", STORE_MISSING_CODE},
+	};
+	for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++) {
+		status = STORE_OK;
+		missing = STORE_MISSING_NONE;
+		assert_null(store_learner_code(st, misses[i].code, misses[i].learner,
+		                               misses[i].lesson, misses[i].step, &missing,
+		                               &status));
+		assert_int_equal(status, STORE_ENOTFOUND);
+		assert_int_equal(missing, misses[i].missing);
+	}
+	/* The code of a learner who left is gone with them. */
+	assert_int_equal(store_learner_remove(st, "ABC", "cookie-ada"), STORE_OK);
+	assert_null(store_learner_code(st, "ABC", ada, "l1", "s1", &missing, NULL));
+	assert_int_equal(missing, STORE_MISSING_LEARNER);
+	store_close(st);
+	assert_null(store_learner_code(NULL, "ABC", ada, "l1", "s1", NULL, &status));
+	assert_int_equal(status, STORE_ECLOSED);
 }
 
 /* store_member_fn collecting "learner:class:class name:name;" lines. */
@@ -330,7 +434,7 @@ static void test_summary_failures_and_memberships(void **state)
 	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
 	assert_int_equal(store_sync(st), STORE_OK);
 
-	json_t *view = store_class_view(st, "ABC", NULL);
+	json_t *view = store_class_view(st, "ABC", true, NULL);
 	assert_non_null(view);
 	json_t *p = json_object_get(json_object_get(json_object_get(view, "summary"), "l1"), "p");
 	json_t *wrong = json_object_get(p, "wrong_answers");
@@ -466,7 +570,7 @@ static void test_caps_and_utf8_refused(void **state)
 	e.answer = answer;
 	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_EINVAL);
 	assert_int_equal(store_sync(st), STORE_OK);
-	json_t *view = store_class_view(st, "ABC", NULL);
+	json_t *view = store_class_view(st, "ABC", true, NULL);
 	assert_int_equal(
 	    strlen(json_string_value(json_object_get(vstep(view, 0, "l1", "s1"), "code"))),
 	    STORE_CODE_MAX);
@@ -521,7 +625,7 @@ static void test_group_commit_from_four_threads(void **state)
 	assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM events"), GC_THREADS * GC_EACH);
 
 	struct store *st = open_ok(NULL);
-	json_t *view = store_class_view(st, "ABC", NULL);
+	json_t *view = store_class_view(st, "ABC", true, NULL);
 	for (int t = 0; t < GC_THREADS; t++)
 		assert_int_equal(json_integer_value(json_object_get(
 		                     vstep(view, (size_t)t, "l1", "s1"), "attempts")),
@@ -559,7 +663,7 @@ static void test_retention_deletes_old_data(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "code")),
 	                    "ABC");
 	json_decref(list);
-	json_t *view = store_class_view(st, "ABC", NULL);
+	json_t *view = store_class_view(st, "ABC", true, NULL);
 	assert_int_equal(json_array_size(json_object_get(view, "learners")), 1);
 	assert_int_equal(
 	    json_integer_value(json_object_get(vstep(view, 0, "l1", "s1"), "attempts")), 1);
@@ -709,14 +813,14 @@ static void test_backup_opens_with_same_data(void **state)
 	assert_int_equal(store_backup(st, target, err, sizeof err), STORE_OK);
 	assert_false(exists(sub("copy/lessond.db.tmp")));
 	assert_int_equal(store_backup(st, sub("no/such/dir/x.db"), err, sizeof err), STORE_EDB);
-	json_t *original = store_class_view(st, "ABC", NULL);
+	json_t *original = store_class_view(st, "ABC", true, NULL);
 	e = ev("a", "s1", STORE_DONE, NOW_MS + 2); /* after the backup: not in it */
 	assert_int_equal(store_record(st, &e, NULL, NULL), STORE_OK);
 	store_close(st);
 
 	struct store *copy = store_open(sub("copy"), NULL, err, sizeof err);
 	assert_non_null(copy);
-	json_t *restored = store_class_view(copy, "ABC", NULL);
+	json_t *restored = store_class_view(copy, "ABC", true, NULL);
 	assert_non_null(restored);
 	assert_true(json_equal(original, restored));
 	json_decref(original);
@@ -783,12 +887,12 @@ static void test_full_queue_db_error_and_closed(void **state)
 	assert_int_equal(store_record(st, &e, count_done, &c), STORE_ECLOSED);
 	assert_int_equal(store_class_create(st, "NEW", "x", NOW_MS), STORE_ECLOSED);
 	assert_int_equal(store_sync(st), STORE_ECLOSED);
-	json_t *view = store_class_view(st, "ABC", NULL);
+	json_t *view = store_class_view(st, "ABC", true, NULL);
 	assert_non_null(vstep(view, 0, "l1", "s2"));
 	json_decref(view);
 	store_close(st);
 	assert_int_equal(store_record(NULL, &e, NULL, NULL), STORE_ECLOSED);
-	assert_null(store_class_view(NULL, "ABC", NULL));
+	assert_null(store_class_view(NULL, "ABC", true, NULL));
 	assert_int_equal(atomic_load(&c.other), 0);
 }
 
@@ -798,6 +902,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_class_create_list_delete_cascades, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_events_read_back_in_class_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_light_view_and_code_on_demand, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_summary_failures_and_memberships, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_joining_another_class_leaves_the_first, setup,
 	                                    teardown),

@@ -55,7 +55,7 @@ export async function renderClassPage(main, code, { onSignedOut }) {
   const live = h('span', { class: 'live-counts', role: 'status' });
   const updated = h('span', { class: 'live-updated' });
   const trouble = h('p', { class: 'live-trouble', role: 'alert' });
-  const panel = codeView({ course });
+  const panel = codeView({ course, classCode: first.code });
   const opener = (learner, lessonId, stepId, btn) => panel.show(learner, lessonId, stepId, btn, latest);
   const grid = learnerGrid({ course, onOpen: opener });
   const stuck = stuckList({ course, onOpen: opener });
