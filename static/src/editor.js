@@ -3,7 +3,7 @@
 // auto-indentation, undo, Ctrl/Cmd+Enter to run, and the line of an
 // exception highlighted until the code changes. Tab indents; Escape then
 // Tab leaves the editor (CodeMirror's own rule), so the keyboard is never
-// trapped.
+// trapped. Read-only code wraps its long lines instead of scrolling.
 import { EditorState, Prec, StateEffect, StateField } from '@codemirror/state';
 import {
   Decoration,
@@ -68,8 +68,14 @@ export function createEditor(parent, { doc, label, describedBy, readOnly = false
     }),
   ];
   if (readOnly) {
-    extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false));
+    // Read-only code wraps: nothing in it scrolls out of reach, since no
+    // caret can move there (and a narrow phone shows all of it).
+    extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.lineWrapping);
   } else {
+    // The explicit tabindex tells checkers what the browser already does:
+    // the editable content is in the tab order, and moving its caret
+    // scrolls code wider than the box.
+    extensions.push(EditorView.contentAttributes.of({ tabindex: '0' }));
     if (onRun) extensions.push(EditorView.contentAttributes.of({ 'aria-keyshortcuts': 'Control+Enter Meta+Enter' }));
     extensions.push(
       highlightActiveLineGutter(),
